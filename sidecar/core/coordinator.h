@@ -1,0 +1,136 @@
+// The work-stealing coordinator: the pure core of the sidecar.
+//
+// It keeps an exact picture of every agent's load from the fleet's events and, on each steal
+// round, decides which queued tasks to move where so that tasks finish sooner. It knows
+// nothing of NATS, protobuf, YAML or logging: events and the time go in, decisions come out
+// as values. Not thread-safe: one thread owns a Coordinator (see app/owner_loop.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sidecar/core/coordinator_config.h"
+#include "sidecar/core/events.h"
+
+namespace wss::core {
+
+// What applying one event did; the app turns these into counters and log lines.
+enum class Outcome : std::uint8_t {
+  kApplied,
+  kDuplicate,        // the same task assigned to the same agent again: no change
+  kUnknownTask,      // a completion or failure for a task the coordinator never saw
+  kStealConfirmed,   // a task.assigned that confirmed a pending steal
+  kAgentRemoved,     // status offline
+};
+
+enum class OperationStatus : std::uint8_t { kPlanned, kExecuting, kCompleted, kFailed };
+[[nodiscard]] std::string_view toString(OperationStatus status);
+
+// Monotonic counters since start.
+struct Counters {
+  std::uint64_t events_applied = 0;
+  std::uint64_t duplicate_assignments = 0;
+  std::uint64_t unknown_completions = 0;  // completion/failure of an unknown task
+  std::uint64_t foreign_completions = 0;  // completed by an agent that did not hold it
+  std::uint64_t steal_rounds = 0;
+  std::uint64_t steals_issued = 0;     // operations
+  std::uint64_t steals_confirmed = 0;  // operations with at least one task moved
+  std::uint64_t steals_failed = 0;     // operations with no task moved in time
+  std::uint64_t tasks_moved = 0;       // tasks confirmed on their new agent
+  std::uint64_t tasks_returned = 0;    // stolen tasks not confirmed in time
+  std::uint64_t agents_removed = 0;
+};
+
+struct Stats {
+  std::uint64_t total_agents = 0;
+  std::uint64_t overloaded_agents = 0;
+  std::uint64_t underloaded_agents = 0;
+  std::uint64_t idle_agents = 0;     // no tasks
+  std::uint64_t stale_agents = 0;    // silent longer than agentTimeout
+  std::uint64_t total_steal_operations = 0;  // since start
+  std::uint64_t successful_steals = 0;
+  std::uint64_t failed_steals = 0;
+  std::uint64_t pending_steals = 0;  // executing, not yet confirmed or failed
+  double avg_tasks_per_agent = 0;
+  std::uint64_t in_flight_tasks = 0;
+};
+
+struct AgentView {
+  std::string agent_id;
+  std::uint32_t task_count = 0;      // tasks held now (known ids plus count-only tasks)
+  std::uint32_t incoming_steals = 0;  // tasks promised to it by unconfirmed steals
+  std::uint32_t outgoing_steals = 0;  // its tasks promised to others
+  std::optional<double> avg_task_duration_ms;
+  double cpu_usage = 0;
+  double memory_usage = 0;
+  std::int32_t priority = 1;
+  std::uint32_t concurrency = 1;
+  std::vector<std::string> capabilities;
+  AgentStatus status = AgentStatus::kUnspecified;
+  bool overloaded = false;
+  bool underloaded = false;
+  bool stale = false;
+  TimeMs last_seen_ms = 0;
+};
+
+struct OperationView {
+  std::string operation_id;
+  std::string source_agent_id;
+  std::string target_agent_id;
+  std::vector<std::string> task_ids;
+  std::uint32_t tasks_to_steal = 0;
+  std::uint32_t tasks_confirmed = 0;
+  std::string reason;
+  OperationStatus status = OperationStatus::kPlanned;
+  TimeMs start_ms = 0;
+  std::optional<TimeMs> end_ms;
+};
+
+struct BestAgent {
+  std::string agent_id;
+  double expected_start_ms = 0;  // how long a new task would wait there
+};
+
+class Coordinator {
+ public:
+  explicit Coordinator(CoordinatorConfig config);
+  ~Coordinator();
+  Coordinator(Coordinator&&) noexcept;
+  Coordinator& operator=(Coordinator&&) noexcept;
+  Coordinator(const Coordinator&) = delete;
+  Coordinator& operator=(const Coordinator&) = delete;
+
+  // Applies one fleet event observed at `now`. Never throws on any event content.
+  Outcome apply(const Event& event, TimeMs now);
+
+  // One steal round at `now`: fails steals unconfirmed for stealTimeout, then returns the
+  // orders to publish. Empty when stealing is disabled. O(n log n) in the number of agents.
+  [[nodiscard]] std::vector<StealOrder> stealRound(TimeMs now);
+
+  // Forgets ended operations older than operationRetention and agents removed long ago.
+  void performMaintenance(TimeMs now);
+
+  // Replaces the tunables (config reload). Agents, tasks and operations are kept.
+  void reconfigure(const CoordinatorConfig& config);
+
+  [[nodiscard]] Stats stats(TimeMs now) const;
+  [[nodiscard]] const Counters& counters() const;
+  [[nodiscard]] const CoordinatorConfig& config() const;
+  // Most recent first, at most `limit`.
+  [[nodiscard]] std::vector<OperationView> operations(std::size_t limit) const;
+  // Sorted by agent id, at most `limit`.
+  [[nodiscard]] std::vector<AgentView> agents(TimeMs now, std::size_t limit) const;
+  [[nodiscard]] std::optional<AgentView> agent(const std::string& agent_id, TimeMs now) const;
+  // The live agent that can run a task needing `required` and would start it soonest.
+  [[nodiscard]] std::optional<BestAgent> bestAgent(const std::vector<std::string>& required,
+                                                   TimeMs now) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace wss::core
