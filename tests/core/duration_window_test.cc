@@ -1,0 +1,33 @@
+#include "sidecar/core/duration_window.h"
+
+#include <catch2/catch.hpp>
+
+namespace wss::core {
+namespace {
+
+TEST_CASE("an empty window has no mean, not zero") {
+  DurationWindow w;
+  CHECK_FALSE(w.mean().has_value());
+}
+
+TEST_CASE("the mean covers only the last N durations") {
+  DurationWindow w;
+  for (int i = 0; i < 50; ++i) w.record(100, 50);
+  CHECK(*w.mean() == Approx(100));
+  for (int i = 0; i < 50; ++i) w.record(300, 50);
+  CHECK(*w.mean() == Approx(300));
+  w.record(400, 50);
+  CHECK(*w.mean() == Approx((49 * 300 + 400) / 50.0));
+  CHECK(w.count() == 50);
+}
+
+TEST_CASE("shrinking the window keeps the newest samples") {
+  DurationWindow w;
+  for (int i = 1; i <= 10; ++i) w.record(i * 10, 10);
+  w.record(110, 4);  // keeps 80, 90, 100 then adds 110
+  CHECK(w.count() == 4);
+  CHECK(*w.mean() == Approx((80 + 90 + 100 + 110) / 4.0));
+}
+
+}  // namespace
+}  // namespace wss::core
