@@ -1,7 +1,11 @@
 // The sidecar's configuration: YAML (camelCase keys, as in the contract) -> a validated struct.
 //
 // Every error names the file, the line and the key; the caller prints it and exits 2 before
-// connecting anywhere. Environment overrides the file (NATS_URL -> nats.url).
+// connecting anywhere. Environment overrides the file (NATS_URL -> nats.url). Every key, its
+// default and its range: docs/configuration.md; a commented example: deploy/sidecar.yaml.
+//
+// No function here throws (yaml-cpp's exceptions are caught inside) and none keeps state, so
+// any thread may call them; loading stops at the first error.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +35,7 @@ struct NatsConfig {
   core::TimeMs connect_timeout_ms = 2000;
   core::TimeMs reconnect_wait_ms = 500;
   core::TimeMs ping_interval_ms = 10000;
-  std::int64_t pending_messages_limit = 1'000'000;      // per subscription
+  std::int64_t pending_messages_limit = 1'000'000;         // per subscription
   std::int64_t pending_bytes_limit = 512LL * 1024 * 1024;  // per subscription
   core::TimeMs drain_timeout_ms = 4000;
 };
@@ -74,22 +78,26 @@ struct Config {
 
 struct LoadResult {
   bool ok = false;
-  Config config;
-  std::string error;  // "FILE:LINE: key 'stealing.stealInterval': ..."
+  Config config;      // when !ok: plain defaults, never half of the file
+  std::string error;  // when !ok, one line: "FILE:LINE: key 'stealing.stealInterval': ..."
+                      // ("FILE:LINE: invalid YAML: ...", "FILE: cannot read: ..." without a key)
 };
 
-// Loads and validates `path`, then applies `env` overrides (e.g. {"NATS_URL", ...}).
+// Loads and validates `path`, then applies `env` overrides (e.g. {"NATS_URL", ...}; an empty
+// value is ignored). An empty file means all defaults. Sets config.source_file to `path`.
 [[nodiscard]] LoadResult loadFile(const std::string& path,
                                   const std::map<std::string, std::string>& env);
-// Same from text already read; `name` stands for the file in messages.
+// Same from text already read; `name` stands for the file in messages and in source_file.
 [[nodiscard]] LoadResult loadString(const std::string& yaml, const std::string& name,
                                     const std::map<std::string, std::string>& env);
 // Defaults plus `env` overrides (no file given).
 [[nodiscard]] Config defaults(const std::map<std::string, std::string>& env);
-// The environment variables the sidecar reads, from the real environment.
+// The environment variables the sidecar reads (only NATS_URL so far), from the real
+// environment. Call it at startup: getenv() races with setenv() on other threads.
 [[nodiscard]] std::map<std::string, std::string> processEnvironment();
 
-// Parses "1500", "500ms", "2s", "1m", "1h"; nullopt when malformed or negative.
+// Parses "1500", "500ms", "2s", "1m", "1h" (digits, then at most one unit: no sign, spaces,
+// fractions or combinations); nullopt when malformed, negative or beyond TimeMs.
 [[nodiscard]] std::optional<core::TimeMs> parseDuration(const std::string& text);
 
 }  // namespace wss::config
