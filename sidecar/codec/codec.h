@@ -5,9 +5,12 @@
 // hand-rolled simdjson On-Demand reader, because protobuf's JsonStringToMessage costs
 // ~2.3 us per event; it rejects what the mapping rejects (wrong types, bad numbers) plus a
 // missing agentId. Unknown fields are ignored so fleets can add their own.
-// All functions are pure and thread-safe; none throws.
+// All functions are pure and thread-safe; none throws. docs/codec.md has the exact rules
+// (duplicate keys, null, numbers as strings, what JSON output omits).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,8 +41,7 @@ struct DecodeResult {
 };
 
 // Decodes one inbound event. Never throws; any bytes are safe input.
-[[nodiscard]] DecodeResult decodeEvent(EventKind kind, Encoding encoding,
-                                       std::string_view payload);
+[[nodiscard]] DecodeResult decodeEvent(EventKind kind, Encoding encoding, std::string_view payload);
 
 // Encodes one event as the fleet would publish it (used by fleet-sim, tests, benchmarks).
 [[nodiscard]] std::string encodeEvent(const core::Event& event, Encoding encoding);
@@ -62,5 +64,11 @@ struct BestAgentRequestResult {
 };
 [[nodiscard]] BestAgentRequestResult decodeBestAgentRequest(Encoding encoding,
                                                             std::string_view payload);
+
+// protobuf itself logs a line to stderr for every string field with invalid UTF-8 it parses,
+// which would bypass the sidecar's rate-limited logging on hostile input. Call once at
+// startup, before any decoding thread runs, to drop exactly those lines (the rejection is
+// still reported through the result's error); other protobuf log lines still go to stderr.
+void silenceProtobufUtf8Logs();
 
 }  // namespace wss::codec

@@ -1,0 +1,52 @@
+// Content-Type <-> Encoding, and the contract's sniffing rule when the header is absent.
+#include <cctype>
+#include <string_view>
+
+#include "sidecar/codec/codec.h"
+
+namespace wss::codec {
+namespace {
+
+bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && isBlank(text.front())) text.remove_prefix(1);
+  while (!text.empty() && isBlank(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view contentType(Encoding encoding) {
+  return encoding == Encoding::kJson ? kJsonContentType : kProtobufContentType;
+}
+
+Encoding detectEncoding(std::string_view content_type, std::string_view payload) {
+  // The media type is what precedes any parameters ("application/json; charset=utf-8").
+  const std::string_view media_type = trim(content_type.substr(0, content_type.find(';')));
+  if (equalsIgnoreCase(media_type, kJsonContentType)) return Encoding::kJson;
+  if (equalsIgnoreCase(media_type, kProtobufContentType) ||
+      equalsIgnoreCase(media_type, "application/x-protobuf")) {
+    return Encoding::kProtobuf;
+  }
+  // No header, or one we don't know: sniff. Protobuf can't start with '{' in practice: 0x7B
+  // would be field 15 with the deprecated start-group wire type, which wss.v1 never uses.
+  for (const char c : payload) {
+    if (isBlank(c)) continue;
+    return c == '{' ? Encoding::kJson : Encoding::kProtobuf;
+  }
+  return Encoding::kProtobuf;
+}
+
+}  // namespace wss::codec

@@ -1,0 +1,2 @@
+
+agent-7t-1042gpulinux 

@@ -1,0 +1,3 @@
+
+agent-7t-1042disk "full"
+	café
