@@ -1,0 +1,23 @@
+// The ideal scheduler the report compares against, computed offline on the scenario's tasks.
+//
+// It knows everything in advance: each task, on arrival, goes to the capable agent that would
+// finish it first, given every agent's speed, concurrency, queue and lifetime (it never picks
+// an agent that dies before the task would end). Greedy earliest-finish list scheduling: not
+// a proven optimum, but a strong, honest bar for an online system that cannot see the future.
+#pragma once
+
+#include <vector>
+
+#include "bench/fleet_sim/scenario.h"
+
+namespace wss::sim {
+
+struct IdealResult {
+  // Per task, in scenario order: arrival -> completion in ms; negative when no agent could
+  // ever run it (counted as lost).
+  std::vector<double> latency_ms;
+};
+
+[[nodiscard]] IdealResult scheduleIdeal(const Scenario& scenario);
+
+}  // namespace wss::sim

@@ -1,0 +1,80 @@
+// What a fleet-sim run reports: task accounting, steal handling and latency percentiles,
+// beside the same figures for the ideal scheduler; as JSON and as a readable table.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace wss::sim {
+
+struct LatencySummary {
+  std::uint64_t count = 0;
+  double p50 = 0, p95 = 0, p99 = 0, max = 0, mean = 0;  // ms
+};
+
+// Nearest-rank percentiles of `values_ms` (ignores negative values: no latency).
+[[nodiscard]] LatencySummary summarize(std::vector<double> values_ms);
+
+// How the fleet handled the work.steal orders it received.
+struct StealCounters {
+  std::uint64_t orders = 0;             // work.steal messages received and decoded
+  std::uint64_t undecodable = 0;        // work.steal messages that did not decode
+  std::uint64_t count_only_orders = 0;  // taskIds empty, tasksToSteal > 0
+  std::uint64_t tasks_requested = 0;    // task ids named (or tasksToSteal in count-only mode)
+  std::uint64_t tasks_moved = 0;        // queued tasks moved to the target and confirmed
+  std::uint64_t orphans_rehomed = 0;    // tasks of a dead agent re-homed (part of moved)
+  // Refused, by reason:
+  std::uint64_t refused_not_queued = 0;         // started, finished or not on the source
+  std::uint64_t refused_target_unavailable = 0;  // target unknown, not joined or dead
+  std::uint64_t refused_target_incapable = 0;    // target lacks a required capability
+  std::uint64_t refused_source_unknown = 0;
+  std::uint64_t refused_same_agent = 0;
+};
+
+struct RunReport {
+  std::string scenario;
+  std::string description;
+  std::string encoding;
+  std::string sidecar_note;
+  std::uint64_t seed = 0;
+  std::size_t agents = 0;
+  double offered_load = 0;
+  double arrivals_s = 0;  // length of the arrival window
+  double wall_s = 0;      // whole run, grace period included
+
+  std::uint64_t tasks = 0;
+  std::uint64_t completed = 0;
+  std::uint64_t lost = 0;             // never completed by the end of the grace period
+  std::uint64_t lost_orphaned = 0;    // ... of which held by a dead agent
+  std::uint64_t duplicated = 0;       // completed more than once
+  std::uint64_t capability_violations = 0;  // run by an agent lacking a capability
+  std::uint64_t failures_injected = 0;
+  std::uint32_t max_queue_depth = 0;  // deepest agent queue seen
+  StealCounters steals;
+  LatencySummary latency;
+
+  std::uint64_t ideal_lost = 0;
+  LatencySummary ideal;
+
+  std::optional<nlohmann::json> sidecar_stats;  // the work.stats reply at the end, if any
+
+  // The project goal: p99 within 1.5x the ideal's, nothing lost, duplicated or misplaced.
+  [[nodiscard]] bool goalMet() const;
+  [[nodiscard]] double p99Ratio() const;
+};
+
+[[nodiscard]] nlohmann::json toJson(const RunReport& report);
+void printTable(const RunReport& report, std::FILE* out);
+
+// Side by side: one column per run (reports as toJson() wrote them, of one scenario), then
+// the ideal scheduler's column taken from the first run.
+void printComparison(const std::vector<nlohmann::json>& runs, std::FILE* out);
+// One line per run, for a suite of scenarios.
+void printSummary(const std::vector<nlohmann::json>& runs, std::FILE* out);
+
+}  // namespace wss::sim

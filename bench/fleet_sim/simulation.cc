@@ -1,0 +1,528 @@
+#include "bench/fleet_sim/simulation.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <queue>
+#include <random>
+#include <unordered_map>
+
+#include "bench/fleet_sim/agent.h"
+#include "bench/fleet_sim/dispatcher.h"
+
+namespace wss::sim {
+namespace {
+
+constexpr Us kNever = std::numeric_limits<Us>::max();
+
+enum class TaskState : std::uint8_t {
+  kPending,    // not arrived yet
+  kUnplaced,   // arrived, no live capable agent at the time: lost
+  kQueued,     // in `agent`'s queue
+  kRunning,    // on one of `agent`'s slots
+  kOrphaned,   // held by `agent` when it died
+  kCompleted,
+};
+
+struct TaskRun {
+  TaskState state = TaskState::kPending;
+  std::uint32_t agent = 0;
+  std::uint32_t epoch = 0;  // bumps on every start; stale completion events are ignored
+  std::uint32_t completions = 0;
+  Us dispatched_us = 0;
+  Us started_us = 0;
+  Us completed_us = 0;
+};
+
+enum class EventKind : std::uint8_t { kJoin, kDeath, kMetrics, kCompletion };
+
+struct TimedEvent {
+  Us at = 0;
+  std::uint64_t seq = 0;  // ties keep insertion order
+  EventKind kind = EventKind::kMetrics;
+  std::uint32_t agent = 0;
+  TaskIndex task = 0;
+  std::uint32_t epoch = 0;
+  bool operator>(const TimedEvent& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+};
+
+struct InboxItem {
+  bool ok = false;
+  core::StealOrder order;
+};
+
+std::optional<TaskIndex> parseTaskId(const std::string& id) {
+  if (id.size() < 3 || id.compare(0, 2, "t-") != 0) return std::nullopt;
+  TaskIndex v = 0;
+  for (std::size_t i = 2; i < id.size(); ++i) {
+    if (id[i] < '0' || id[i] > '9') return std::nullopt;
+    v = v * 10 + static_cast<TaskIndex>(id[i] - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+struct Simulation::State {
+  State(const Scenario& s, SimOptions o, bench::NatsClient& n)
+      : scenario(s), options(std::move(o)), nats(n), dispatcher(s, s.seed),
+        failure_rng(s.seed ^ 0xfa11U) {
+    agents.reserve(s.agents.size());
+    for (std::size_t i = 0; i < s.agents.size(); ++i) {
+      agents.emplace_back(s.agents[i]);
+      agent_index.emplace(s.agents[i].id, i);
+    }
+    orphans.resize(s.agents.size());
+    tasks.resize(s.tasks.size());
+    content_type = std::string(codec::contentType(options.encoding));
+  }
+
+  const Scenario& scenario;
+  SimOptions options;
+  bench::NatsClient& nats;
+  Dispatcher dispatcher;
+  std::mt19937_64 failure_rng;
+  std::vector<Agent> agents;
+  std::unordered_map<std::string, std::size_t> agent_index;
+  std::vector<std::vector<TaskIndex>> orphans;  // per dead agent
+  std::vector<TaskRun> tasks;
+  std::priority_queue<TimedEvent, std::vector<TimedEvent>, std::greater<>> timeline;
+  std::uint64_t seq = 0;
+  std::string content_type;
+  std::chrono::steady_clock::time_point t0;
+
+  // The inbox: filled by the cnats callback thread, drained by the simulation thread.
+  std::mutex inbox_mutex;
+  std::condition_variable inbox_cv;
+  std::vector<InboxItem> inbox;
+  natsSubscription* steal_sub = nullptr;
+
+  RunReport figures;  // counters filled as the run goes
+  std::uint64_t completed = 0;
+  std::uint64_t publish_errors = 0;
+  double max_dispatch_lag_ms = 0;
+  std::ofstream steals_log;
+
+  [[nodiscard]] Us now() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now() - t0)
+        .count();
+  }
+
+  void schedule(Us at, EventKind kind, std::uint32_t agent, TaskIndex task = 0,
+                std::uint32_t epoch = 0) {
+    timeline.push(TimedEvent{at, seq++, kind, agent, task, epoch});
+  }
+
+  void publish(const char* subject, const core::Event& event) {
+    const std::string payload = codec::encodeEvent(event, options.encoding);
+    if (nats.publish(subject, payload, content_type) != NATS_OK) ++publish_errors;
+  }
+
+  void publishAssigned(std::size_t agent, TaskIndex task) {
+    const auto& spec = scenario.tasks[task];
+    publish("task.assigned", core::TaskAssigned{.agent_id = agents[agent].spec().id,
+                                                .task_id = spec.id,
+                                                .required_capabilities =
+                                                    spec.required_capabilities});
+  }
+
+  void publishMetrics(std::size_t a, Us now) {
+    Agent& agent = agents[a];
+    const double cpu = agent.alive() ? agent.takeUtilisation(now) : 0.0;
+    core::AgentMetrics m;
+    m.agent_id = agent.spec().id;
+    m.cpu_usage = cpu;
+    m.memory_usage = 20.0 + 60.0 * agent.running() / agent.spec().concurrency;
+    m.capabilities = agent.spec().capabilities;
+    m.status = agent.status();
+    m.concurrency = agent.spec().concurrency;
+    publish("agent.metrics", m);
+  }
+
+  void tryStart(std::size_t a, Us now) {
+    Agent& agent = agents[a];
+    while (const auto task = agent.startNext(now)) {
+      TaskRun& run = tasks[*task];
+      run.state = TaskState::kRunning;
+      run.started_us = now;
+      ++run.epoch;
+      if (!agent.canRun(scenario.tasks[*task].required_capabilities)) {
+        ++figures.capability_violations;
+      }
+      schedule(now + agent.durationUs(scenario.tasks[*task].work_ms), EventKind::kCompletion,
+               static_cast<std::uint32_t>(a), *task, run.epoch);
+    }
+  }
+
+  void place(TaskIndex task, std::size_t a, Us now) {
+    TaskRun& run = tasks[task];
+    run.state = TaskState::kQueued;
+    run.agent = static_cast<std::uint32_t>(a);
+    agents[a].enqueue(task);
+    figures.max_queue_depth = std::max(figures.max_queue_depth,
+                                       static_cast<std::uint32_t>(agents[a].queue().size()));
+    publishAssigned(a, task);
+    tryStart(a, now);
+  }
+
+  void dispatch(TaskIndex task, Us now) {
+    const auto a = dispatcher.choose(scenario.tasks[task], agents);
+    if (!a) {
+      tasks[task].state = TaskState::kUnplaced;
+      return;
+    }
+    place(task, *a, now);
+  }
+
+  void arrive(TaskIndex task, Us now) {
+    tasks[task].dispatched_us = now;
+    max_dispatch_lag_ms = std::max(
+        max_dispatch_lag_ms,
+        static_cast<double>(now - scenario.tasks[task].arrival_us) / kUsPerMs);
+    dispatch(task, now);
+  }
+
+  void handle(const TimedEvent& ev, Us now) {
+    Agent& agent = agents[ev.agent];
+    switch (ev.kind) {
+      case EventKind::kJoin: {
+        agent.join(now);
+        publishMetrics(ev.agent, now);
+        // Stagger the agents' metrics over the interval, as real agents would be.
+        const Us phase = options.metrics_interval_us * static_cast<Us>(ev.agent % 97) / 97;
+        schedule(now + options.metrics_interval_us + phase, EventKind::kMetrics, ev.agent);
+        break;
+      }
+      case EventKind::kMetrics:
+        if (!agent.alive()) break;
+        publishMetrics(ev.agent, now);
+        schedule(ev.at + options.metrics_interval_us, EventKind::kMetrics, ev.agent);
+        break;
+      case EventKind::kDeath: {
+        std::vector<TaskIndex> held = agent.die(now);
+        for (const TaskIndex t : held) tasks[t].state = TaskState::kOrphaned;
+        orphans[ev.agent] = std::move(held);
+        publishMetrics(ev.agent, now);  // status offline
+        break;
+      }
+      case EventKind::kCompletion: {
+        TaskRun& run = tasks[ev.task];
+        if (run.state != TaskState::kRunning || run.epoch != ev.epoch ||
+            run.agent != ev.agent) {
+          break;  // abandoned when its agent died
+        }
+        agent.finish(ev.task, now);
+        const auto& spec = scenario.tasks[ev.task];
+        if (options.failure_rate > 0 &&
+            std::uniform_real_distribution<double>(0, 1)(failure_rng) < options.failure_rate) {
+          ++figures.failures_injected;
+          publish("task.failed", core::TaskFailed{.agent_id = agent.spec().id,
+                                                  .task_id = spec.id,
+                                                  .error = "injected failure"});
+          dispatch(ev.task, now);  // re-dispatched, so it is not lost
+        } else {
+          publish("task.completed",
+                  core::TaskCompleted{.agent_id = agent.spec().id,
+                                      .task_id = spec.id,
+                                      .duration_ms = static_cast<double>(now - run.started_us) /
+                                                     kUsPerMs});
+          if (++run.completions == 1) {
+            ++completed;
+            run.completed_us = now;
+          }
+          run.state = TaskState::kCompleted;
+        }
+        tryStart(ev.agent, now);
+        break;
+      }
+    }
+  }
+
+  // --- work.steal ---------------------------------------------------------------------------
+
+  void moveTask(TaskIndex task, std::size_t from, std::size_t to, Us now) {
+    TaskRun& run = tasks[task];
+    if (run.state == TaskState::kOrphaned) {
+      auto& list = orphans[from];
+      list.erase(std::find(list.begin(), list.end(), task));
+      ++figures.steals.orphans_rehomed;
+    } else {
+      agents[from].removeQueued(task);
+    }
+    ++figures.steals.tasks_moved;
+    place(task, to, now);  // publishes task.assigned for the target: the confirmation
+  }
+
+  void applySteal(const core::StealOrder& order, Us now) {
+    auto& st = figures.steals;
+    ++st.orders;
+    const bool count_only = order.task_ids.empty();
+    const std::uint64_t named = count_only ? order.tasks_to_steal : order.task_ids.size();
+    if (count_only) ++st.count_only_orders;
+    st.tasks_requested += named;
+    std::uint64_t moved = 0;
+    const auto log = [&](const char* outcome) {
+      if (!steals_log.is_open()) return;
+      const auto src = agent_index.find(order.source_agent_id);
+      const auto dst = agent_index.find(order.target_agent_id);
+      const auto load = [&](auto it) -> long {
+        if (it == agent_index.end()) return -1;
+        const Agent& a = agents[it->second];
+        return static_cast<long>(a.queue().size() + a.running());
+      };
+      char line[512];
+      std::snprintf(line, sizeof line,
+                    R"({"tMs":%.1f,"op":"%s","source":"%s","target":"%s","named":%llu,)"
+                    R"("moved":%llu,"sourceLoadAfter":%ld,"targetLoadAfter":%ld,)"
+                    R"("outcome":"%s","reason":"%s"})",
+                    static_cast<double>(now) / kUsPerMs, order.operation_id.c_str(),
+                    order.source_agent_id.c_str(), order.target_agent_id.c_str(),
+                    static_cast<unsigned long long>(named),
+                    static_cast<unsigned long long>(moved), load(src), load(dst), outcome,
+                    order.reason.substr(0, 120).c_str());
+      steals_log << line << '\n';
+    };
+
+    const auto src_it = agent_index.find(order.source_agent_id);
+    if (src_it == agent_index.end()) {
+      st.refused_source_unknown += named;
+      return log("source-unknown");
+    }
+    const auto dst_it = agent_index.find(order.target_agent_id);
+    if (dst_it != agent_index.end() && dst_it->second == src_it->second) {
+      st.refused_same_agent += named;
+      return log("same-agent");
+    }
+    if (dst_it == agent_index.end() || !agents[dst_it->second].alive()) {
+      st.refused_target_unavailable += named;
+      return log("target-unavailable");
+    }
+    const std::size_t src = src_it->second;
+    const std::size_t dst = dst_it->second;
+    const bool source_dead = !agents[src].alive();
+    const auto movable = [&](TaskIndex t) {
+      const TaskRun& run = tasks[t];
+      return run.agent == src &&
+             run.state == (source_dead ? TaskState::kOrphaned : TaskState::kQueued);
+    };
+
+    if (!count_only) {
+      for (const auto& id : order.task_ids) {
+        const auto t = parseTaskId(id);
+        if (!t || *t >= tasks.size() || !movable(*t)) {
+          ++st.refused_not_queued;
+          continue;
+        }
+        if (!agents[dst].canRun(scenario.tasks[*t].required_capabilities)) {
+          ++st.refused_target_incapable;
+          continue;
+        }
+        moveTask(*t, src, dst, now);
+        ++moved;
+      }
+      return log(moved == named ? "moved" : moved > 0 ? "partly-moved" : "refused");
+    }
+
+    // Count-only: the newest waiting tasks the target can run.
+    std::vector<TaskIndex> candidates;
+    if (source_dead) {
+      candidates.assign(orphans[src].rbegin(), orphans[src].rend());
+    } else {
+      candidates.assign(agents[src].queue().rbegin(), agents[src].queue().rend());
+    }
+    for (const TaskIndex t : candidates) {
+      if (moved >= named) break;
+      if (!agents[dst].canRun(scenario.tasks[t].required_capabilities)) continue;
+      moveTask(t, src, dst, now);
+      ++moved;
+    }
+    st.refused_not_queued += named - moved;
+    return log(moved == named ? "moved" : moved > 0 ? "partly-moved" : "refused");
+  }
+
+  static void onSteal(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg,
+                      void* closure) {
+    auto* self = static_cast<State*>(closure);
+    const std::string_view payload(natsMsg_GetData(msg),
+                                   static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+    const codec::Encoding enc = codec::detectEncoding(bench::contentTypeOf(msg), payload);
+    codec::StealOrderResult decoded = codec::decodeStealOrder(enc, payload);
+    natsMsg_Destroy(msg);
+    {
+      const std::lock_guard lock(self->inbox_mutex);
+      self->inbox.push_back(InboxItem{decoded.ok, std::move(decoded.order)});
+    }
+    self->inbox_cv.notify_one();
+  }
+
+  void drainInbox(Us now) {
+    std::vector<InboxItem> items;
+    {
+      const std::lock_guard lock(inbox_mutex);
+      items.swap(inbox);
+    }
+    for (const auto& item : items) {
+      if (!item.ok) {
+        ++figures.steals.undecodable;
+        continue;
+      }
+      applySteal(item.order, now);
+    }
+  }
+};
+
+Simulation::Simulation(const Scenario& scenario, SimOptions options, bench::NatsClient& nats)
+    : state_(std::make_unique<State>(scenario, std::move(options), nats)) {}
+
+Simulation::~Simulation() {
+  if (state_->steal_sub != nullptr) {
+    natsSubscription_Unsubscribe(state_->steal_sub);
+    natsSubscription_Destroy(state_->steal_sub);
+  }
+}
+
+bool Simulation::start(std::string* error) {
+  natsStatus s = natsConnection_Subscribe(&state_->steal_sub, state_->nats.raw(), "work.steal",
+                                          &State::onSteal, state_.get());
+  if (s == NATS_OK) s = natsSubscription_SetPendingLimits(state_->steal_sub, -1, -1);
+  if (s == NATS_OK) s = state_->nats.flush(2000);
+  if (s != NATS_OK) {
+    if (error != nullptr) *error = std::string("subscribe work.steal: ") + natsStatus_GetText(s);
+    return false;
+  }
+  if (!state_->options.steals_log.empty()) {
+    state_->steals_log.open(state_->options.steals_log, std::ios::trunc);
+  }
+  return true;
+}
+
+void Simulation::run(RunReport* report, std::vector<double>* latency_ms) {
+  State& st = *state_;
+  const Scenario& sc = st.scenario;
+  st.t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < sc.agents.size(); ++i) {
+    const auto a = static_cast<std::uint32_t>(i);
+    st.schedule(sc.agents[i].join_us, EventKind::kJoin, a);
+    if (sc.agents[i].death_us) st.schedule(*sc.agents[i].death_us, EventKind::kDeath, a);
+  }
+
+  const std::size_t n = sc.tasks.size();
+  std::size_t next_task = 0;
+  Us next_progress = kUsPerS;
+  Us next_idle_check = 0;
+  Us idle_since = kNever;
+  std::uint64_t last_orders = 0;
+  std::uint64_t last_moved = 0;
+  const Us deadline = sc.arrivals_end_us + static_cast<Us>(st.options.grace_s * kUsPerS);
+
+  for (;;) {
+    // Everything due, in scheduled order: the dispatcher's choices depend only on the
+    // scenario, never on timing, so every run places tasks identically.
+    Us now = st.now();
+    for (;;) {
+      const Us heap_at = st.timeline.empty() ? kNever : st.timeline.top().at;
+      const Us arrival_at = next_task < n ? sc.tasks[next_task].arrival_us : kNever;
+      if (std::min(heap_at, arrival_at) > now) break;
+      if (heap_at <= arrival_at) {
+        const TimedEvent ev = st.timeline.top();
+        st.timeline.pop();
+        st.handle(ev, st.now());
+      } else {
+        st.arrive(static_cast<TaskIndex>(next_task++), st.now());
+      }
+    }
+    now = st.now();
+    st.drainInbox(now);
+
+    if (now >= next_progress) {
+      if (st.options.progress) {
+        std::size_t alive = 0;
+        std::size_t queued = 0;
+        std::size_t max_q = 0;
+        for (const Agent& a : st.agents) {
+          if (!a.alive()) continue;
+          ++alive;
+          queued += a.queue().size();
+          max_q = std::max(max_q, a.queue().size());
+        }
+        const auto& ss = st.figures.steals;
+        std::fprintf(stderr,
+                     "%s t=%3llds agents=%zu queued=%zu maxq=%zu steals/s=%llu moved/s=%llu "
+                     "completed=%llu/%zu\n",
+                     st.options.label.c_str(), static_cast<long long>(now / kUsPerS), alive,
+                     queued, max_q, static_cast<unsigned long long>(ss.orders - last_orders),
+                     static_cast<unsigned long long>(ss.tasks_moved - last_moved),
+                     static_cast<unsigned long long>(st.completed), n);
+        last_orders = ss.orders;
+        last_moved = ss.tasks_moved;
+      }
+      next_progress += kUsPerS;
+    }
+
+    if (next_task == n && now >= next_idle_check) {
+      next_idle_check = now + 100 * kUsPerMs;
+      if (st.completed == n || now >= deadline) break;
+      bool live_work = false;
+      for (const Agent& a : st.agents) {
+        if (a.alive() && (a.running() > 0 || !a.queue().empty())) {
+          live_work = true;
+          break;
+        }
+      }
+      if (live_work) {
+        idle_since = kNever;
+      } else if (idle_since == kNever) {
+        idle_since = now;
+      } else if (now - idle_since >= static_cast<Us>(st.options.idle_stop_s * kUsPerS)) {
+        break;  // only orphans or unplaceable tasks remain, and nobody re-homes them
+      }
+    }
+
+    // Sleep until the next due item, a steal order, or at most 20 ms.
+    Us wake = std::min({next_progress, now + 20 * kUsPerMs,
+                        st.timeline.empty() ? kNever : st.timeline.top().at,
+                        next_task < n ? sc.tasks[next_task].arrival_us : kNever});
+    if (wake > now) {
+      std::unique_lock lock(st.inbox_mutex);
+      st.inbox_cv.wait_until(lock, st.t0 + std::chrono::microseconds(wake),
+                             [&] { return !st.inbox.empty(); });
+    }
+  }
+  const Us end = st.now();
+  st.nats.flush(5000);
+
+  RunReport& r = *report;
+  r = std::move(st.figures);
+  r.scenario = sc.name;
+  r.description = sc.description;
+  r.seed = sc.seed;
+  r.agents = sc.agents.size();
+  r.offered_load = sc.offered_load;
+  r.arrivals_s = static_cast<double>(sc.arrivals_end_us) / kUsPerS;
+  r.wall_s = static_cast<double>(end) / kUsPerS;
+  r.tasks = n;
+  r.encoding = st.options.encoding == codec::Encoding::kJson ? "json" : "protobuf";
+  latency_ms->assign(n, -1);
+  for (std::size_t i = 0; i < n; ++i) {
+    const TaskRun& run = st.tasks[i];
+    if (run.completions > 0) {
+      ++r.completed;
+      (*latency_ms)[i] = static_cast<double>(run.completed_us - run.dispatched_us) / kUsPerMs;
+    } else {
+      ++r.lost;
+      if (run.state == TaskState::kOrphaned) ++r.lost_orphaned;
+    }
+    if (run.completions > 1) ++r.duplicated;
+  }
+  if (st.publish_errors > 0 || st.max_dispatch_lag_ms > 50) {
+    std::fprintf(stderr, "%s note: %llu publish errors, dispatcher lag up to %.0f ms\n",
+                 st.options.label.c_str(), static_cast<unsigned long long>(st.publish_errors),
+                 st.max_dispatch_lag_ms);
+  }
+}
+
+}  // namespace wss::sim

@@ -1,0 +1,83 @@
+// Every figure the sidecar reports on /metrics, as one plain value.
+//
+// The module knows nothing of the coordinator, NATS or the app: whoever owns those figures
+// fills a MetricsSnapshot (typically the owner thread, from Coordinator::stats() and
+// counters(), plus the transport's atomics) and hands it over through a callback or a
+// SnapshotSlot. Counters are monotonic since start; gauges are values at snapshot time.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "sidecar/observability/build_info.h"
+#include "sidecar/observability/histogram.h"
+
+namespace wss::observability {
+
+// The inbound subjects, by what they carry (the subject names themselves are configurable and
+// never used as label values).
+enum class InboundKind : std::uint8_t { kTaskAssigned, kTaskCompleted, kTaskFailed, kAgentMetrics };
+inline constexpr std::size_t kInboundKindCount = 4;
+inline constexpr std::array<InboundKind, kInboundKindCount> kInboundKinds = {
+    InboundKind::kTaskAssigned, InboundKind::kTaskCompleted, InboundKind::kTaskFailed,
+    InboundKind::kAgentMetrics};
+// "task_assigned", "task_completed", "task_failed", "agent_metrics": the `kind` label.
+[[nodiscard]] std::string_view toLabel(InboundKind kind);
+
+struct EventCounts {
+  std::uint64_t received = 0;  // every message that arrived on the subject, bad ones included
+  std::uint64_t rejected = 0;  // dropped as bad: undecodable or without agentId (<= received)
+};
+
+struct AgentGauges {
+  std::uint64_t total = 0;        // known agents
+  std::uint64_t overloaded = 0;   // the states overlap (an idle agent is also underloaded),
+  std::uint64_t underloaded = 0;  // so they do not sum to total
+  std::uint64_t idle = 0;
+  std::uint64_t stale = 0;
+};
+
+struct MetricsSnapshot {
+  // Inbound events, indexed by InboundKind.
+  std::array<EventCounts, kInboundKindCount> inbound{};
+  [[nodiscard]] EventCounts& events(InboundKind kind) {
+    return inbound[static_cast<std::size_t>(kind)];
+  }
+  [[nodiscard]] const EventCounts& events(InboundKind kind) const {
+    return inbound[static_cast<std::size_t>(kind)];
+  }
+
+  // Valid events that disagreed with the coordinator's picture (core::Counters).
+  std::uint64_t duplicate_assignments = 0;
+  std::uint64_t unknown_completions = 0;
+  std::uint64_t foreign_completions = 0;
+
+  // Request-reply subjects (work.stats and friends).
+  std::uint64_t requests_served = 0;
+  std::uint64_t requests_rejected = 0;  // malformed request or reply failed
+
+  // Steals (core::Counters / core::Stats).
+  std::uint64_t steals_issued = 0;
+  std::uint64_t steals_confirmed = 0;
+  std::uint64_t steals_failed = 0;
+  std::uint64_t steals_pending = 0;  // gauge
+  std::uint64_t tasks_moved = 0;
+  std::uint64_t tasks_returned = 0;
+  std::uint64_t tasks_in_flight = 0;  // gauge
+  std::uint64_t agents_removed = 0;
+  AgentGauges agents;
+  HistogramSnapshot steal_round_duration;
+
+  // Transport.
+  bool nats_connected = false;
+  std::uint64_t nats_disconnects = 0;
+  std::uint64_t nats_reconnects = 0;
+  std::uint64_t nats_dropped_messages = 0;  // slow consumer: the client library dropped them
+  std::uint64_t event_queue_depth = 0;      // gauge: events waiting for the owner thread
+
+  BuildInfo build = currentBuildInfo();
+};
+
+}  // namespace wss::observability

@@ -1,0 +1,232 @@
+#include "sidecar/observability/prometheus_text.h"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+#include <system_error>
+
+namespace wss::observability {
+namespace {
+
+// Shortest round-trip digits in the layout of Go's strconv.FormatFloat(v, 'g', -1, 64), which
+// the official client libraries use: `le` values are matched as strings in PromQL, so a bucket
+// bound must read the same ("0.0001", "5e-05", "1e+06") whoever exposes it.
+void appendDouble(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(value)) {
+    out += value > 0 ? "+Inf" : "-Inf";
+    return;
+  }
+  std::array<char, 32> buf{};
+  auto result =
+      std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::scientific);
+  const std::string_view scientific(buf.data(), static_cast<std::size_t>(result.ptr - buf.data()));
+  int exponent = 0;
+  const auto e = scientific.find('e');
+  const auto* exponent_begin = scientific.data() + e + 1;
+  if (*exponent_begin == '+') {
+    ++exponent_begin;  // from_chars takes no plus sign
+  }
+  std::from_chars(exponent_begin, scientific.data() + scientific.size(), exponent);
+  if (exponent < -4 || exponent >= 6) {
+    out += scientific;
+    return;
+  }
+  result = std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::fixed);
+  out.append(buf.data(), result.ptr);
+}
+
+void appendUint(std::string& out, std::uint64_t value) {
+  std::array<char, 24> buf{};
+  const auto result = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+  out.append(buf.data(), result.ptr);
+}
+
+// Label values escape backslash, double quote and line feed.
+void appendLabelValue(std::string& out, std::string_view value) {
+  for (const char c : value) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;  // constant text without backslashes or line feeds
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+void sample(std::string& out, std::string_view name, std::uint64_t value) {
+  out += name;
+  out += ' ';
+  appendUint(out, value);
+  out += '\n';
+}
+
+void labelled(std::string& out, std::string_view name, std::string_view label,
+              std::string_view label_value, std::uint64_t value) {
+  out += name;
+  out += '{';
+  out += label;
+  out += "=\"";
+  appendLabelValue(out, label_value);
+  out += "\"} ";
+  appendUint(out, value);
+  out += '\n';
+}
+
+void counter(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
+  family(out, name, "counter", help);
+  sample(out, name, value);
+}
+
+void gauge(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
+  family(out, name, "gauge", help);
+  sample(out, name, value);
+}
+
+void histogram(std::string& out, std::string_view name, std::string_view help,
+               const HistogramSnapshot& h) {
+  family(out, name, "histogram", help);
+  const std::string bucket = std::string(name) + "_bucket";
+  for (std::size_t i = 0; i < h.upper_bounds.size() && i < h.cumulative_counts.size(); ++i) {
+    out += bucket;
+    out += "{le=\"";
+    appendDouble(out, h.upper_bounds[i]);
+    out += "\"} ";
+    appendUint(out, h.cumulative_counts[i]);
+    out += '\n';
+  }
+  // +Inf always equals the count, even for a snapshot without buckets.
+  out += bucket;
+  out += "{le=\"+Inf\"} ";
+  appendUint(out, h.count);
+  out += '\n';
+  out += name;
+  out += "_sum ";
+  appendDouble(out, h.sum);
+  out += '\n';
+  out += name;
+  out += "_count ";
+  appendUint(out, h.count);
+  out += '\n';
+}
+
+}  // namespace
+
+std::string_view toLabel(InboundKind kind) {
+  switch (kind) {
+    case InboundKind::kTaskAssigned:
+      return "task_assigned";
+    case InboundKind::kTaskCompleted:
+      return "task_completed";
+    case InboundKind::kTaskFailed:
+      return "task_failed";
+    case InboundKind::kAgentMetrics:
+      return "agent_metrics";
+  }
+  return "unknown";
+}
+
+std::string renderPrometheus(const MetricsSnapshot& s) {
+  std::string out;
+  out.reserve(std::size_t{8} * 1024);
+
+  family(out, "wss_build_info", "gauge",
+         "Always 1; the labels name the sidecar version and git commit.");
+  out += "wss_build_info{version=\"";
+  appendLabelValue(out, s.build.version);
+  out += "\",commit=\"";
+  appendLabelValue(out, s.build.commit);
+  out += "\"} 1\n";
+
+  family(out, "wss_events_received_total", "counter",
+         "Messages received on each inbound subject, rejected ones included.");
+  for (const InboundKind kind : kInboundKinds) {
+    labelled(out, "wss_events_received_total", "kind", toLabel(kind), s.events(kind).received);
+  }
+  family(out, "wss_events_rejected_total", "counter",
+         "Inbound messages dropped as bad (undecodable or without agentId).");
+  for (const InboundKind kind : kInboundKinds) {
+    labelled(out, "wss_events_rejected_total", "kind", toLabel(kind), s.events(kind).rejected);
+  }
+  family(out, "wss_event_anomalies_total", "counter",
+         "Valid events that disagreed with the coordinator's picture of the fleet.");
+  labelled(out, "wss_event_anomalies_total", "reason", "duplicate_assignment",
+           s.duplicate_assignments);
+  labelled(out, "wss_event_anomalies_total", "reason", "unknown_task", s.unknown_completions);
+  labelled(out, "wss_event_anomalies_total", "reason", "foreign_completion", s.foreign_completions);
+  gauge(out, "wss_event_queue_depth", "Events received and waiting for the owner thread.",
+        s.event_queue_depth);
+
+  counter(out, "wss_requests_served_total", "Requests answered on the request-reply subjects.",
+          s.requests_served);
+  counter(out, "wss_requests_rejected_total",
+          "Requests on the request-reply subjects that could not be answered.",
+          s.requests_rejected);
+
+  counter(out, "wss_steals_issued_total", "Steal operations published on work.steal.",
+          s.steals_issued);
+  counter(out, "wss_steals_confirmed_total",
+          "Steal operations with at least one task confirmed on its new agent.",
+          s.steals_confirmed);
+  counter(out, "wss_steals_failed_total",
+          "Steal operations with no task confirmed before the steal timeout.", s.steals_failed);
+  gauge(out, "wss_steals_pending", "Steal operations issued and not yet confirmed or failed.",
+        s.steals_pending);
+  counter(out, "wss_tasks_moved_total", "Stolen tasks confirmed on their new agent.",
+          s.tasks_moved);
+  counter(out, "wss_tasks_returned_total",
+          "Stolen tasks not confirmed in time and counted back on their source agent.",
+          s.tasks_returned);
+  gauge(out, "wss_tasks_in_flight", "Tasks assigned to agents and not yet completed or failed.",
+        s.tasks_in_flight);
+  histogram(out, "wss_steal_round_duration_seconds",
+            "Time the coordinator spent deciding one steal round.", s.steal_round_duration);
+
+  gauge(out, "wss_agents", "Agents the sidecar knows.", s.agents.total);
+  family(out, "wss_agents_by_state", "gauge",
+         "Agents in each state; states overlap (an idle agent is also underloaded).");
+  labelled(out, "wss_agents_by_state", "state", "overloaded", s.agents.overloaded);
+  labelled(out, "wss_agents_by_state", "state", "underloaded", s.agents.underloaded);
+  labelled(out, "wss_agents_by_state", "state", "idle", s.agents.idle);
+  labelled(out, "wss_agents_by_state", "state", "stale", s.agents.stale);
+  counter(out, "wss_agents_removed_total", "Agents forgotten after reporting status offline.",
+          s.agents_removed);
+
+  gauge(out, "wss_nats_connected", "1 while connected to a NATS server, else 0.",
+        s.nats_connected ? 1 : 0);
+  counter(out, "wss_nats_disconnects_total", "Times the NATS connection was lost.",
+          s.nats_disconnects);
+  counter(out, "wss_nats_reconnects_total", "Times the NATS connection was re-established.",
+          s.nats_reconnects);
+  counter(out, "wss_nats_dropped_messages_total",
+          "Inbound messages the NATS client dropped because the sidecar fell behind (slow "
+          "consumer).",
+          s.nats_dropped_messages);
+  return out;
+}
+
+}  // namespace wss::observability
