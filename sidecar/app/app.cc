@@ -1,0 +1,196 @@
+#include "sidecar/app/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <thread>
+
+#include "sidecar/app/clock.h"
+#include "sidecar/app/event_queue.h"
+#include "sidecar/app/inbound.h"
+#include "sidecar/app/log_throttle.h"
+#include "sidecar/app/owner_loop.h"
+#include "sidecar/app/signals.h"
+#include "sidecar/observability/heartbeat.h"
+#include "sidecar/observability/histogram.h"
+#include "sidecar/observability/http_server.h"
+#include "sidecar/observability/snapshot_slot.h"
+#include "sidecar/transport/connection.h"
+#include "sidecar/transport/library.h"
+#include "sidecar/transport/options.h"
+
+namespace wss::app {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+// SIGTERM must end the process within 5 s: the drain gets at most this much.
+constexpr milliseconds kMaxShutdownBudget{3500};
+constexpr milliseconds kSignalPoll{250};
+// /healthz fails when the owner thread has not turned for this long (it turns every second).
+constexpr auto kMaxOwnerSilence = std::chrono::seconds(10);
+
+}  // namespace
+
+App::App(config::Config config) : config_(std::move(config)) {}
+
+std::string App::checkConnectionSettings(const config::Config& config) {
+  transport::NatsLibrary library;
+  if (!library.ok()) return library.error();
+  transport::OptionsResult options = transport::buildOptions(config.nats);
+  if (!options.error.empty()) library.leaveOpenAtExit();  // see NatsLibrary
+  return options.error;
+}
+
+int App::run() {
+  transport::NatsLibrary library;
+  if (!library.ok()) {
+    spdlog::critical("{}", library.error());
+    return kExitRuntimeError;
+  }
+  library.setCloseTimeout(500);
+  const milliseconds budget = std::clamp(milliseconds(config_.nats.drain_timeout_ms),
+                                         milliseconds(100), kMaxShutdownBudget);
+
+  // Declared before the connection so they outlive every callback that uses them.
+  EventQueue queue;
+  InboundCounters counters;
+  LogThrottle throttle;
+  Inbound inbound(queue, counters, throttle);
+  SteadyClock clock;
+  observability::SnapshotSlot metrics;
+  observability::Heartbeat heartbeat(steady_clock::now());
+  observability::Histogram steal_round_histogram;
+
+  transport::Connection::OpenResult opened = transport::Connection::open(config_.nats);
+  if (!opened.error.empty()) {
+    spdlog::critical("{}", opened.error);
+    library.leaveOpenAtExit();  // see NatsLibrary
+    return kExitConfigError;
+  }
+  transport::Connection& connection = *opened.connection;
+
+  ConfigLoader reload;
+  if (!config_.source_file.empty()) {
+    reload = [path = config_.source_file] {
+      return config::loadFile(path, config::processEnvironment());
+    };
+  }
+  OwnerLoop owner(config_, OwnerLoopDeps{connection, queue, counters, clock, std::move(reload),
+                                         &metrics, &heartbeat, &steal_round_histogram});
+  std::atomic<bool> owner_failed{false};
+  std::thread owner_thread([&owner, &owner_failed, &queue] {
+    try {
+      owner.run();
+    } catch (const std::exception& e) {
+      spdlog::critical("owner thread failed: {}", e.what());
+      owner_failed = true;
+      queue.close();
+    }
+  });
+
+  std::unique_ptr<observability::HttpServer> http;
+  std::atomic<bool> subscribed{false};
+
+  // Stop accepting, finish the queue, flush, close: bounded by `budget` overall.
+  auto shutdown = [&](int exit_code) {
+    const auto start = steady_clock::now();
+    if (http) http->stop();
+    connection.drainSubscriptions(start + budget / 2);
+    queue.close();
+    owner_thread.join();
+    connection.close(start + budget);
+    spdlog::info("stopped in {} ms",
+                 std::chrono::duration_cast<milliseconds>(steady_clock::now() - start).count());
+    return exit_code;
+  };
+
+  const auto& s = config_.subjects;
+  const struct {
+    const std::string& subject;
+    codec::EventKind kind;
+  } events[] = {{s.task_assigned, codec::EventKind::kTaskAssigned},
+                {s.task_completed, codec::EventKind::kTaskCompleted},
+                {s.task_failed, codec::EventKind::kTaskFailed},
+                {s.agent_metrics, codec::EventKind::kAgentMetrics}};
+  for (const auto& event : events) {
+    transport::Status status = connection.subscribe(
+        event.subject, s.queue_group, inbound.eventHandler(event.kind, event.subject));
+    if (!status.ok) {
+      spdlog::critical("{}", status.error);
+      return shutdown(kExitRuntimeError);
+    }
+  }
+  const struct {
+    const std::string& subject;
+    Service service;
+  } services[] = {{s.work_stats, Service::kStats},
+                  {s.work_operations, Service::kOperations},
+                  {s.work_agents, Service::kAgents},
+                  {s.work_best_agent, Service::kBestAgent}};
+  for (const auto& service : services) {
+    // Services are plain subscriptions: every replica answers, the requester takes the first.
+    transport::Status status = connection.subscribe(
+        service.subject, "", inbound.serviceHandler(service.service, service.subject));
+    if (!status.ok) {
+      spdlog::critical("{}", status.error);
+      return shutdown(kExitRuntimeError);
+    }
+  }
+  // When connected, make sure the server knows our interest before saying we are ready.
+  if (connection.connected()) {
+    if (transport::Status flushed = connection.flush(1000); !flushed.ok) {
+      spdlog::warn("subscriptions not confirmed by the server yet: {}", flushed.error);
+    }
+  }
+  subscribed = true;
+
+  if (config_.http.enabled) {
+    observability::HttpCallbacks callbacks;
+    callbacks.snapshot = [&metrics] { return metrics.latest(); };
+    callbacks.live = [&heartbeat] {
+      return heartbeat.alive(steady_clock::now(), kMaxOwnerSilence);
+    };
+    callbacks.ready = [&subscribed, &connection] { return subscribed && connection.connected(); };
+    http = std::make_unique<observability::HttpServer>(config_.http.listen, std::move(callbacks));
+    if (std::string error = http->start(); !error.empty()) {
+      spdlog::critical("http.listen: {}", error);
+      http.reset();
+      return shutdown(kExitRuntimeError);
+    }
+    spdlog::info("serving /healthz, /readyz and /metrics on {}", config_.http.listen);
+  }
+
+  spdlog::info(
+      "running: NATS {}, inbound {} {} {} {}{}, steals on '{}' as {} every {} ms (stealing {})",
+      config_.nats.url, s.task_assigned, s.task_completed, s.task_failed, s.agent_metrics,
+      s.queue_group.empty() ? "" : " (queue group " + s.queue_group + ")", s.work_steal,
+      codec::contentType(config_.encoding), config_.stealing.steal_interval_ms,
+      config_.stealing.enabled ? "enabled" : "disabled");
+
+  int exit_code = kExitOk;
+  for (;;) {
+    const SignalEvent signal = waitForSignal(kSignalPoll);
+    if (signal == SignalEvent::kStop) {
+      spdlog::info("stop signal: draining subscriptions and flushing");
+      break;
+    }
+    if (signal == SignalEvent::kReload) {
+      spdlog::info("SIGHUP: reloading the stealing section of {}",
+                   config_.source_file.empty() ? "(no file)" : config_.source_file);
+      (void)queue.push(ReloadRequest{});
+    }
+    if (owner_failed) {
+      exit_code = kExitRuntimeError;
+      break;
+    }
+  }
+  return shutdown(exit_code);
+}
+
+}  // namespace wss::app

@@ -1,0 +1,13 @@
+#include "sidecar/app/clock.h"
+
+#include <chrono>
+
+namespace wss::app {
+
+core::TimeMs SteadyClock::nowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace wss::app

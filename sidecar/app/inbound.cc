@@ -1,0 +1,66 @@
+#include "sidecar/app/inbound.h"
+
+#include <spdlog/spdlog.h>
+
+namespace wss::app {
+
+Inbound::Inbound(EventQueue& queue, InboundCounters& counters, LogThrottle& throttle)
+    : queue_(queue), counters_(counters), throttle_(throttle) {}
+
+transport::MessageHandler Inbound::eventHandler(codec::EventKind kind, std::string subject) {
+  return [this, kind, subject = std::move(subject)](const transport::InboundMessage& message) {
+    onEvent(kind, subject, message);
+  };
+}
+
+transport::MessageHandler Inbound::serviceHandler(Service service, std::string subject) {
+  return [this, service, subject = std::move(subject)](const transport::InboundMessage& message) {
+    onRequest(service, subject, message);
+  };
+}
+
+void Inbound::onEvent(codec::EventKind kind, const std::string& subject,
+                      const transport::InboundMessage& message) {
+  counters_.received[indexOf(kind)].fetch_add(1, std::memory_order_relaxed);
+  const codec::Encoding encoding = codec::detectEncoding(message.content_type, message.payload);
+  codec::DecodeResult decoded = codec::decodeEvent(kind, encoding, message.payload);
+  if (!decoded.ok) {
+    counters_.rejected[indexOf(kind)].fetch_add(1, std::memory_order_relaxed);
+    // One line per subject and reason per second; the reason never includes the payload.
+    const std::string reason = subject + ": " + decoded.error;
+    if (auto suppressed = throttle_.admit(reason, std::chrono::steady_clock::now())) {
+      spdlog::warn("dropped a bad message on '{}' ({}, {} bytes): {}{}",
+                   std::string(message.subject), codec::contentType(encoding),
+                   message.payload.size(), decoded.error,
+                   *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
+    }
+    return;
+  }
+  (void)queue_.push(InboundEvent{kind, std::move(decoded.event)});  // false: shutting down
+}
+
+void Inbound::onRequest(Service service, const std::string& subject,
+                        const transport::InboundMessage& message) {
+  counters_.requests_received.fetch_add(1, std::memory_order_relaxed);
+  if (message.reply.empty()) {
+    counters_.requests_without_reply.fetch_add(1, std::memory_order_relaxed);
+    if (auto suppressed =
+            throttle_.admit(subject + ": no reply subject", std::chrono::steady_clock::now())) {
+      spdlog::warn("dropped a request on '{}' without a reply subject{}", subject,
+                   *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
+    }
+    return;
+  }
+  ServiceRequest request;
+  request.service = service;
+  request.reply = std::string(message.reply);
+  request.content_type = std::string(message.content_type);
+  if (message.payload.size() > codec::kMaxPayloadBytes) {
+    request.oversized = true;  // answered with an error; not worth copying
+  } else {
+    request.payload = std::string(message.payload);
+  }
+  (void)queue_.push(std::move(request));
+}
+
+}  // namespace wss::app

@@ -1,0 +1,269 @@
+#include "sidecar/app/owner_loop.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "sidecar/app/config_diff.h"
+#include "sidecar/codec/codec.h"
+
+namespace wss::app {
+namespace {
+
+// The loop wakes at least this often, so the heartbeat and the metrics stay fresh even with
+// a long steal interval.
+constexpr core::TimeMs kMaxSleepMs = 1000;
+constexpr core::TimeMs kSnapshotIntervalMs = 1000;
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+std::string_view outcomeText(core::Outcome outcome) {
+  switch (outcome) {
+    case core::Outcome::kApplied:
+      return "applied";
+    case core::Outcome::kDuplicate:
+      return "duplicate assignment";
+    case core::Outcome::kUnknownTask:
+      return "unknown task";
+    case core::Outcome::kStealConfirmed:
+      return "steal confirmed";
+    case core::Outcome::kAgentRemoved:
+      return "agent removed";
+  }
+  return "?";
+}
+
+const std::string& agentOf(const core::Event& event) {
+  return std::visit([](const auto& e) -> const std::string& { return e.agent_id; }, event);
+}
+
+}  // namespace
+
+OwnerLoop::OwnerLoop(config::Config config, OwnerLoopDeps deps)
+    : config_(std::move(config)), deps_(std::move(deps)), coordinator_(config_.stealing) {
+  subject_by_kind_ = {config_.subjects.task_assigned, config_.subjects.task_completed,
+                      config_.subjects.task_failed, config_.subjects.agent_metrics};
+  started_ms_ = deps_.clock.nowMs();
+  next_steal_ms_ = started_ms_ + config_.stealing.steal_interval_ms;
+  next_maintenance_ms_ = started_ms_ + config_.maintenance_interval_ms;
+  next_snapshot_ms_ = started_ms_;
+}
+
+void OwnerLoop::run() {
+  std::vector<WorkItem> batch;
+  core::TimeMs next = turn(batch);
+  for (;;) {
+    const core::TimeMs wait = std::clamp<core::TimeMs>(next - deps_.clock.nowMs(), 0, kMaxSleepMs);
+    if (!deps_.queue.popAll(batch,
+                            std::chrono::steady_clock::now() + std::chrono::milliseconds(wait))) {
+      break;  // closed and drained: shutdown
+    }
+    next = turn(batch);
+  }
+  publishSnapshot(deps_.clock.nowMs());
+  spdlog::debug("owner thread done: {} events processed", events_processed_);
+}
+
+core::TimeMs OwnerLoop::turn(std::vector<WorkItem>& items) {
+  const core::TimeMs now = deps_.clock.nowMs();
+  for (auto& item : items) {
+    std::visit([this, now](auto& work) { handle(work, now); }, item);
+  }
+  items.clear();
+  if (deps_.heartbeat != nullptr) deps_.heartbeat->beat(std::chrono::steady_clock::now());
+  return runTimers(deps_.clock.nowMs());
+}
+
+void OwnerLoop::handle(InboundEvent& event, core::TimeMs now) {
+  const core::Outcome outcome = coordinator_.apply(event.event, now);
+  ++events_processed_;
+  if (outcome != core::Outcome::kApplied) {
+    spdlog::debug("event from '{}' on '{}': {}", agentOf(event.event),
+                  subject_by_kind_[indexOf(event.kind)], outcomeText(outcome));
+  }
+}
+
+void OwnerLoop::handle(const ServiceRequest& request, core::TimeMs now) {
+  Reply answer;
+  if (request.oversized) {
+    answer =
+        errorReply("request larger than " + std::to_string(codec::kMaxPayloadBytes) + " bytes");
+  } else {
+    switch (request.service) {
+      case Service::kStats:
+        answer = statsReply(coordinator_, now, figures(now));
+        break;
+      case Service::kOperations:
+        answer = operationsReply(coordinator_, now, request.payload);
+        break;
+      case Service::kAgents:
+        answer = agentsReply(coordinator_, now, request.payload);
+        break;
+      case Service::kBestAgent:
+        answer = bestAgentReply(coordinator_, now, request.content_type, request.payload);
+        break;
+    }
+  }
+  if (answer.ok) {
+    ++requests_served_;
+  } else {
+    ++requests_rejected_;
+    if (auto suppressed = throttle_.admit(std::string(toString(request.service)) + ": bad request",
+                                          std::chrono::steady_clock::now())) {
+      spdlog::warn("bad {} request: {}{}", toString(request.service), answer.body,
+                   *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
+    }
+  }
+  reply(request, answer);
+}
+
+void OwnerLoop::reply(const ServiceRequest& request, const Reply& answer) {
+  transport::Status status = deps_.bus.publish(request.reply, answer.body, kReplyContentType);
+  if (status.ok) return;
+  // Most likely above the server's max_payload: say so rather than leave the caller waiting.
+  const Reply fallback = errorReply("reply could not be sent (" + status.error +
+                                    "); ask for fewer items with {\"limit\": N}");
+  transport::Status second = deps_.bus.publish(request.reply, fallback.body, kReplyContentType);
+  if (auto suppressed = throttle_.admit("reply failed", std::chrono::steady_clock::now())) {
+    spdlog::warn("{} reply of {} bytes failed: {}{}{}", toString(request.service),
+                 answer.body.size(), status.error, second.ok ? "" : "; the error reply too",
+                 *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
+  }
+}
+
+void OwnerLoop::handle(const ReloadRequest& /*request*/, core::TimeMs /*now*/) {
+  if (!deps_.reload || config_.source_file.empty()) {
+    spdlog::warn("SIGHUP: no config file to reload (running on defaults)");
+    return;
+  }
+  config::LoadResult loaded = deps_.reload();
+  if (!loaded.ok) {
+    spdlog::error("SIGHUP: reload failed, keeping the running config: {}", loaded.error);
+    return;
+  }
+  const std::vector<std::string> ignored = restartOnlyChanges(config_, loaded.config);
+  if (!ignored.empty()) {
+    spdlog::warn("SIGHUP: changes to {} need a restart; they are not applied", joined(ignored));
+  }
+  const core::TimeMs old_interval = config_.stealing.steal_interval_ms;
+  coordinator_.reconfigure(loaded.config.stealing);
+  config_.stealing = loaded.config.stealing;
+  if (config_.stealing.steal_interval_ms != old_interval) {
+    next_steal_ms_ = deps_.clock.nowMs() + config_.stealing.steal_interval_ms;
+  }
+  spdlog::info(
+      "SIGHUP: stealing reloaded from {} (enabled={}, stealInterval={}ms, stealThreshold={}, "
+      "maxStealBatch={}, minTasksToSteal={})",
+      config_.source_file, config_.stealing.enabled, config_.stealing.steal_interval_ms,
+      config_.stealing.steal_threshold, config_.stealing.max_steal_batch,
+      config_.stealing.min_tasks_to_steal);
+}
+
+core::TimeMs OwnerLoop::runTimers(core::TimeMs now) {
+  if (now >= next_steal_ms_) {
+    stealRound(now);
+    next_steal_ms_ += config_.stealing.steal_interval_ms;
+    if (next_steal_ms_ <= now) next_steal_ms_ = now + config_.stealing.steal_interval_ms;
+  }
+  if (now >= next_maintenance_ms_) {
+    coordinator_.performMaintenance(now);
+    next_maintenance_ms_ = now + config_.maintenance_interval_ms;
+  }
+  if (now >= next_snapshot_ms_) {
+    publishSnapshot(now);
+    next_snapshot_ms_ = now + kSnapshotIntervalMs;
+  }
+  return std::min({next_steal_ms_, next_maintenance_ms_, next_snapshot_ms_});
+}
+
+void OwnerLoop::stealRound(core::TimeMs now) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::vector<core::StealOrder> orders = coordinator_.stealRound(now);
+  if (deps_.steal_round_histogram != nullptr) {
+    deps_.steal_round_histogram->observe(std::chrono::steady_clock::now() - started);
+  }
+  const std::string_view content_type = codec::contentType(config_.encoding);
+  for (const auto& order : orders) {
+    const std::string bytes = codec::encodeStealOrder(order, config_.encoding);
+    transport::Status status = deps_.bus.publish(config_.subjects.work_steal, bytes, content_type);
+    if (!status.ok) {
+      ++steal_publish_failures_;
+      if (auto suppressed = throttle_.admit("steal publish", std::chrono::steady_clock::now())) {
+        spdlog::warn("steal {} not published ({}); it will fail unconfirmed{}", order.operation_id,
+                     status.error,
+                     *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
+      }
+      continue;
+    }
+    spdlog::info("steal {}: {} task(s) from '{}' to '{}' ({})", order.operation_id,
+                 order.tasks_to_steal, order.source_agent_id, order.target_agent_id, order.reason);
+  }
+}
+
+SidecarFigures OwnerLoop::figures(core::TimeMs now) const {
+  SidecarFigures out;
+  out.events_processed = events_processed_;
+  for (std::size_t k = 0; k < kEventKindCount; ++k) {
+    const std::uint64_t rejected = deps_.inbound.rejected[k].load(std::memory_order_relaxed);
+    out.events_rejected += rejected;
+    out.rejected_by_subject[subject_by_kind_[k]] += rejected;
+  }
+  out.requests_served = requests_served_;
+  out.requests_rejected =
+      requests_rejected_ + deps_.inbound.requests_without_reply.load(std::memory_order_relaxed);
+  out.connection = deps_.bus.stats();
+  out.publish_failures = out.connection.publish_failures;
+  out.queue_depth = deps_.queue.depth();
+  out.max_queue_depth = deps_.queue.maxDepth();
+  out.uptime_ms = now - started_ms_;
+  return out;
+}
+
+void OwnerLoop::publishSnapshot(core::TimeMs now) {
+  if (deps_.metrics == nullptr) return;
+  const core::Stats stats = coordinator_.stats(now);
+  const core::Counters& counters = coordinator_.counters();
+  const SidecarFigures figures = this->figures(now);
+  observability::MetricsSnapshot snapshot;
+  for (std::size_t k = 0; k < kEventKindCount; ++k) {
+    snapshot.inbound[k].received = deps_.inbound.received[k].load(std::memory_order_relaxed);
+    snapshot.inbound[k].rejected = deps_.inbound.rejected[k].load(std::memory_order_relaxed);
+  }
+  snapshot.duplicate_assignments = counters.duplicate_assignments;
+  snapshot.unknown_completions = counters.unknown_completions;
+  snapshot.foreign_completions = counters.foreign_completions;
+  snapshot.requests_served = figures.requests_served;
+  snapshot.requests_rejected = figures.requests_rejected;
+  snapshot.steals_issued = counters.steals_issued;
+  snapshot.steals_confirmed = counters.steals_confirmed;
+  snapshot.steals_failed = counters.steals_failed;
+  snapshot.steals_pending = stats.pending_steals;
+  snapshot.tasks_moved = counters.tasks_moved;
+  snapshot.tasks_returned = counters.tasks_returned;
+  snapshot.tasks_in_flight = stats.in_flight_tasks;
+  snapshot.agents_removed = counters.agents_removed;
+  snapshot.agents.total = stats.total_agents;
+  snapshot.agents.overloaded = stats.overloaded_agents;
+  snapshot.agents.underloaded = stats.underloaded_agents;
+  snapshot.agents.idle = stats.idle_agents;
+  snapshot.agents.stale = stats.stale_agents;
+  if (deps_.steal_round_histogram != nullptr) {
+    snapshot.steal_round_duration = deps_.steal_round_histogram->snapshot();
+  }
+  snapshot.nats_connected = figures.connection.connected;
+  snapshot.nats_disconnects = figures.connection.disconnects;
+  snapshot.nats_reconnects = figures.connection.reconnects;
+  snapshot.nats_dropped_messages = figures.connection.slow_consumer_drops;
+  snapshot.event_queue_depth = figures.queue_depth;
+  deps_.metrics->publish(std::move(snapshot));
+}
+
+}  // namespace wss::app

@@ -1,0 +1,85 @@
+// The owner thread: the only thread that reads or changes the coordinator.
+//
+// It takes batches of work from the EventQueue and, in order: applies fleet events with the
+// time of a monotonic clock, answers service requests from the state those events left,
+// and reloads the `stealing` section on SIGHUP. Between batches it runs the timers: a steal
+// round every stealing.stealInterval (publishing each StealOrder on subjects.workSteal in
+// the configured encoding), maintenance every maintenanceInterval, and a metrics snapshot
+// for /metrics every second. It never blocks on anything but the queue.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sidecar/app/clock.h"
+#include "sidecar/app/event_queue.h"
+#include "sidecar/app/inbound.h"
+#include "sidecar/app/log_throttle.h"
+#include "sidecar/app/service_replies.h"
+#include "sidecar/config/config.h"
+#include "sidecar/core/coordinator.h"
+#include "sidecar/observability/heartbeat.h"
+#include "sidecar/observability/histogram.h"
+#include "sidecar/observability/snapshot_slot.h"
+#include "sidecar/transport/bus.h"
+
+namespace wss::app {
+
+// Re-reads the configuration for a reload (normally config::loadFile of the same file).
+using ConfigLoader = std::function<config::LoadResult()>;
+
+struct OwnerLoopDeps {
+  transport::Bus& bus;
+  EventQueue& queue;
+  const InboundCounters& inbound;
+  const Clock& clock;
+  ConfigLoader reload;                                        // empty: reloads are refused
+  observability::SnapshotSlot* metrics = nullptr;             // optional
+  observability::Heartbeat* heartbeat = nullptr;              // optional
+  observability::Histogram* steal_round_histogram = nullptr;  // optional
+};
+
+class OwnerLoop {
+ public:
+  OwnerLoop(config::Config config, OwnerLoopDeps deps);
+
+  // Runs until the queue is closed and empty, then returns. The owner thread.
+  void run();
+
+  // One turn, for tests driving a manual clock: handles `items` at the clock's time, then
+  // runs the timers that are due. Returns the time of the next timer. Owner thread.
+  core::TimeMs turn(std::vector<WorkItem>& items);
+
+  // Owner thread (or after run() returned).
+  [[nodiscard]] const core::Coordinator& coordinator() const { return coordinator_; }
+  [[nodiscard]] SidecarFigures figures(core::TimeMs now) const;
+
+ private:
+  void handle(InboundEvent& event, core::TimeMs now);
+  void handle(const ServiceRequest& request, core::TimeMs now);
+  void handle(const ReloadRequest& request, core::TimeMs now);
+  core::TimeMs runTimers(core::TimeMs now);
+  void stealRound(core::TimeMs now);
+  void publishSnapshot(core::TimeMs now);
+  void reply(const ServiceRequest& request, const Reply& answer);
+
+  config::Config config_;
+  OwnerLoopDeps deps_;
+  core::Coordinator coordinator_;
+  LogThrottle throttle_;
+  std::vector<std::string> subject_by_kind_;
+
+  core::TimeMs started_ms_ = 0;
+  core::TimeMs next_steal_ms_ = 0;
+  core::TimeMs next_maintenance_ms_ = 0;
+  core::TimeMs next_snapshot_ms_ = 0;
+
+  std::uint64_t events_processed_ = 0;
+  std::uint64_t requests_served_ = 0;
+  std::uint64_t requests_rejected_ = 0;
+  std::uint64_t steal_publish_failures_ = 0;
+};
+
+}  // namespace wss::app

@@ -1,0 +1,105 @@
+// The daemon's one NATS connection: connect, subscribe, publish, count, drain.
+//
+// Connection owns the cnats connection and its subscriptions. It starts even when no
+// server is up (cnats keeps retrying in the background), reconnects forever, and counts
+// disconnects, reconnects and slow-consumer drops for work.stats. Its connection-event
+// callbacks run on cnats threads and only log and count. Shutdown is two steps so the app
+// can still publish replies in between: drainSubscriptions() (stop accepting, deliver what
+// was received), then close() (flush publishes, close).
+#pragma once
+
+#include <nats/nats.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sidecar/config/config.h"
+#include "sidecar/transport/bus.h"
+#include "sidecar/transport/subscription.h"
+
+namespace wss::transport {
+
+class Connection final : public Bus {
+ public:
+  using Deadline = std::chrono::steady_clock::time_point;
+
+  struct OpenResult {
+    std::unique_ptr<Connection> connection;  // set when error is empty
+    std::string error;
+  };
+
+  // Builds the options and connects. When no server answers yet, returns a connection that
+  // keeps trying in the background (connected() is false until then). Fails only on bad
+  // settings (unreadable TLS or credentials files, bad URLs). Main thread; NatsLibrary must
+  // be open.
+  [[nodiscard]] static OpenResult open(const config::NatsConfig& config);
+
+  // Closes (without drain) if close() was not called, then frees everything.
+  ~Connection() override;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Subscribes `handler` to `subject` (a queue subscription when queue_group is not empty),
+  // with the pending limits of the config. Works before the first connect too: cnats sends
+  // the interest once connected. Main thread, before drainSubscriptions().
+  [[nodiscard]] Status subscribe(const std::string& subject, const std::string& queue_group,
+                                 MessageHandler handler);
+
+  // Bus. Any thread.
+  [[nodiscard]] Status publish(const std::string& subject, std::string_view payload,
+                               std::string_view content_type) override;
+  [[nodiscard]] ConnectionStats stats() const override;
+
+  // Waits until the server has processed everything sent so far (subscriptions included),
+  // at most `timeout_ms`. Fails at once when not connected. Any thread.
+  [[nodiscard]] Status flush(std::int64_t timeout_ms);
+
+  [[nodiscard]] bool connected() const;
+  // The URL of the server connected to, empty when not connected. Any thread.
+  [[nodiscard]] std::string connectedUrl() const;
+
+  // Stops accepting: drains every subscription so messages already received are still
+  // handed to their handlers, waiting until `deadline` at most. After it returns no handler
+  // runs again. Main thread.
+  void drainSubscriptions(Deadline deadline);
+
+  // Flushes pending publishes and closes the connection (natsConnection_DrainTimeout),
+  // waiting until `deadline` at most, then closes hard. Main thread, after
+  // drainSubscriptions() and after the last publish.
+  void close(Deadline deadline);
+
+ private:
+  explicit Connection(config::NatsConfig config);
+
+  static void onConnected(natsConnection* nc, void* closure);
+  static void onDisconnected(natsConnection* nc, void* closure);
+  static void onReconnected(natsConnection* nc, void* closure);
+  static void onClosed(natsConnection* nc, void* closure);
+  static void onAsyncError(natsConnection* nc, natsSubscription* sub, natsStatus err,
+                           void* closure);
+
+  config::NatsConfig config_;
+  natsConnection* nc_ = nullptr;
+  std::vector<std::unique_ptr<Subscription>> subscriptions_;  // main thread writes
+  mutable std::mutex subscriptions_mutex_;                    // guards reads from others
+
+  std::atomic<bool> closing_{false};
+  std::atomic<std::uint64_t> disconnects_{0};
+  std::atomic<std::uint64_t> reconnects_{0};
+  std::atomic<std::uint64_t> slow_consumer_events_{0};
+  std::atomic<std::uint64_t> async_errors_{0};
+  std::atomic<std::uint64_t> handler_failures_{0};
+  std::atomic<std::uint64_t> publish_failures_{0};
+
+  std::mutex closed_mutex_;
+  std::condition_variable closed_cv_;
+  bool closed_ = false;
+};
+
+}  // namespace wss::transport

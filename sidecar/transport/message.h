@@ -1,0 +1,18 @@
+// One inbound NATS message as the transport hands it to a handler.
+//
+// A view, not a copy: every field points into the cnats message, which the transport
+// destroys as soon as the handler returns. A handler that keeps anything copies it.
+#pragma once
+
+#include <string_view>
+
+namespace wss::transport {
+
+struct InboundMessage {
+  std::string_view subject;
+  std::string_view reply;         // empty when the sender expects no reply
+  std::string_view content_type;  // the Content-Type header, empty when absent
+  std::string_view payload;
+};
+
+}  // namespace wss::transport

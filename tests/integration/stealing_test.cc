@@ -1,0 +1,176 @@
+// End to end: a fleet publishes its load, the daemon publishes steals naming real tasks,
+// the fleet confirms them with task.assigned. JSON and protobuf fleets.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fleet.pb.h"
+#include "tests/support/fleet_client.h"
+#include "tests/support/nats_server.h"
+#include "tests/support/sidecar_process.h"
+
+namespace wss::testing {
+namespace {
+
+using nlohmann::json;
+
+std::string taskId(const std::string& agent, int n) {
+  return agent + "-t" + std::to_string(100 + n);  // sortable, so "newest" is clear
+}
+
+// Publishes `count` tasks for `agent` and waits until the daemon applied them all.
+void loadAgent(FleetClient& fleet, const std::string& agent, int count,
+               const std::vector<std::string>& capabilities = {}) {
+  auto before = fleet.stats();
+  REQUIRE(before);
+  const auto processed = (*before)["eventsProcessed"].get<std::uint64_t>();
+  for (int i = 1; i <= count; ++i) REQUIRE(fleet.assign(agent, taskId(agent, i), capabilities));
+  REQUIRE(fleet.flush());
+  REQUIRE(fleet.waitForStats([&](const json& s) {
+    return s["eventsProcessed"].get<std::uint64_t>() >= processed + count;
+  }));
+}
+
+TEST_CASE("JSON fleet: a steal names real queued tasks, newest first, and is confirmed",
+          "[integration][stealing]") {
+  NatsServer server;
+  REQUIRE(server.running());
+  SidecarProcess sidecar(SidecarOptions::forServer(server.url()));
+  FleetClient fleet(server.url());
+  REQUIRE(fleet.connected());
+  REQUIRE(fleet.client().subscribe("work.steal"));
+  REQUIRE(fleet.stats());  // the daemon is up and subscribed
+
+  // A busy agent first, alone: nobody to steal for yet.
+  loadAgent(fleet, "agent-a", 12);
+  CHECK(fleet.client().received("work.steal").empty());
+  // Then an idle one.
+  REQUIRE(fleet.metrics("agent-b", 5.0, {}, "idle"));
+  REQUIRE(fleet.flush());
+
+  auto steal = fleet.client().waitFor("work.steal", [](const ReceivedMessage&) { return true; });
+  REQUIRE(steal);
+  INFO(steal->payload);
+  CHECK(steal->content_type == "application/json");
+  const json order = json::parse(steal->payload);
+  CHECK(order["sourceAgentId"] == "agent-a");
+  CHECK(order["targetAgentId"] == "agent-b");
+  CHECK_FALSE(order["operationId"].get<std::string>().empty());
+  const auto ids = order["taskIds"].get<std::vector<std::string>>();
+  REQUIRE_FALSE(ids.empty());
+  CHECK(order["tasksToSteal"].get<std::size_t>() == ids.size());
+  // Newest first: the last tasks assigned to agent-a, in reverse order.
+  std::vector<std::string> newest;
+  for (int i = 12; i > 12 - static_cast<int>(ids.size()); --i)
+    newest.push_back(taskId("agent-a", i));
+  CHECK(ids == newest);
+
+  // The fleet moves them and confirms with task.assigned on the target.
+  for (const auto& id : ids) REQUIRE(fleet.assign("agent-b", id));
+  REQUIRE(fleet.flush());
+  auto stats = fleet.waitForStats([](const json& s) { return s["successfulSteals"] >= 1; });
+  REQUIRE(stats);
+  INFO(stats->dump());
+  CHECK((*stats)["successfulSteals"] == 1);
+  CHECK((*stats)["totalStealOperations"] >= 1);
+  CHECK((*stats)["tasksMoved"] == ids.size());
+  CHECK(fleet.taskCount("agent-b") == static_cast<int>(ids.size()));
+  CHECK(fleet.taskCount("agent-a") == 12 - static_cast<int>(ids.size()));
+
+  // The operation is listed as completed.
+  auto operations = fleet.ask("work.operations", R"({"limit": 10})");
+  REQUIRE(operations);
+  REQUIRE(operations->is_array());
+  auto confirmed = std::find_if(operations->begin(), operations->end(), [&](const json& op) {
+    return op["operationId"] == order["operationId"];
+  });
+  REQUIRE(confirmed != operations->end());
+  CHECK((*confirmed)["status"] == "completed");
+  CHECK((*confirmed)["tasksConfirmed"] == ids.size());
+
+  auto exit = sidecar.stop();
+  REQUIRE(exit);
+  CHECK(exit->code == 0);
+}
+
+TEST_CASE("capability-safe steals: tasks only go to agents advertising the capability",
+          "[integration][stealing]") {
+  NatsServer server;
+  REQUIRE(server.running());
+  SidecarProcess sidecar(SidecarOptions::forServer(server.url()));
+  FleetClient fleet(server.url());
+  REQUIRE(fleet.connected());
+  REQUIRE(fleet.client().subscribe("work.steal"));
+  REQUIRE(fleet.stats());
+
+  loadAgent(fleet, "agent-gpu-busy", 12, {"gpu"});
+  REQUIRE(fleet.metrics("agent-b", 5.0, {"cpu"}, "idle"));
+  REQUIRE(fleet.flush());
+  auto known = fleet.waitForStats([](const json& s) { return s["totalAgents"] == 2; });
+  REQUIRE(known);
+  // Several steal rounds pass with only an incapable idle agent: no steal at all.
+  const auto rounds = (*known)["stealRounds"].get<std::uint64_t>();
+  REQUIRE(fleet.waitForStats([&](const json& s) { return s["stealRounds"] >= rounds + 5; }));
+  CHECK(fleet.client().received("work.steal").empty());
+
+  // An idle agent with the capability appears: it gets the steal.
+  REQUIRE(fleet.metrics("agent-c", 5.0, {"gpu", "cpu"}, "idle"));
+  REQUIRE(fleet.flush());
+  auto steal = fleet.client().waitFor("work.steal", [](const ReceivedMessage&) { return true; });
+  REQUIRE(steal);
+  for (const auto& message : fleet.client().received("work.steal")) {
+    const json order = json::parse(message.payload);
+    INFO(message.payload);
+    CHECK(order["targetAgentId"] == "agent-c");
+    CHECK(order["sourceAgentId"] == "agent-gpu-busy");
+    for (const auto& id : order["taskIds"]) {
+      CHECK(id.get<std::string>().rfind("agent-gpu-busy-t", 0) == 0);
+    }
+  }
+}
+
+TEST_CASE("protobuf fleet: events with and without the header, steals in protobuf",
+          "[integration][stealing][protobuf]") {
+  NatsServer server;
+  REQUIRE(server.running());
+  SidecarOptions options = SidecarOptions::forServer(server.url());
+  options.encoding = "protobuf";
+  SidecarProcess sidecar(options);
+  FleetClient sniffed(server.url(), Wire::kProtobuf);
+  FleetClient labelled(server.url(), Wire::kProtobufWithHeader);
+  REQUIRE(sniffed.connected());
+  REQUIRE(labelled.connected());
+  REQUIRE(sniffed.client().subscribe("work.steal"));
+  REQUIRE(sniffed.stats());
+
+  for (int i = 1; i <= 6; ++i) REQUIRE(sniffed.assign("pb-a", taskId("pb-a", i)));
+  for (int i = 7; i <= 12; ++i) REQUIRE(labelled.assign("pb-a", taskId("pb-a", i)));
+  REQUIRE(sniffed.flush());
+  REQUIRE(labelled.flush());
+  REQUIRE(sniffed.waitForStats([](const json& s) { return s["eventsProcessed"] == 12; }));
+  REQUIRE(labelled.metrics("pb-b", 3.0, {}, "idle"));
+  REQUIRE(labelled.flush());
+
+  auto steal = sniffed.client().waitFor("work.steal", [](const ReceivedMessage&) { return true; });
+  REQUIRE(steal);
+  CHECK(steal->content_type == "application/protobuf");
+  v1::WorkSteal order;
+  REQUIRE(order.ParseFromString(steal->payload));
+  CHECK(order.source_agent_id() == "pb-a");
+  CHECK(order.target_agent_id() == "pb-b");
+  REQUIRE(order.task_ids_size() > 0);
+  CHECK(order.tasks_to_steal() == order.task_ids_size());
+  CHECK(order.task_ids(0) == taskId("pb-a", 12));
+
+  for (const auto& id : order.task_ids()) REQUIRE(labelled.assign("pb-b", id));
+  REQUIRE(labelled.flush());
+  auto stats = sniffed.waitForStats([](const json& s) { return s["successfulSteals"] == 1; });
+  REQUIRE(stats);
+  CHECK(sniffed.taskCount("pb-b") == order.task_ids_size());
+  CHECK((*stats)["eventsRejected"] == 0);
+}
+
+}  // namespace
+}  // namespace wss::testing

@@ -1,0 +1,119 @@
+#include "tests/support/nats_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "tests/support/process.h"
+
+namespace wss::testing {
+namespace {
+
+sockaddr_in loopback(int port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return address;
+}
+
+}  // namespace
+
+int findFreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address = loopback(0);
+  int port = -1;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+    socklen_t length = sizeof address;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+      port = ntohs(address.sin_port);
+    }
+  }
+  close(fd);
+  return port;
+}
+
+bool canConnect(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in address = loopback(port);
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return ok;
+}
+
+std::string natsServerExecutable() {
+  if (const char* env = std::getenv("WSS_NATS_SERVER"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  if (access("/usr/sbin/nats-server", X_OK) == 0) return "/usr/sbin/nats-server";
+  if (const char* path = std::getenv("PATH"); path != nullptr) {
+    std::string paths(path);
+    std::size_t start = 0;
+    while (start <= paths.size()) {
+      std::size_t end = paths.find(':', start);
+      if (end == std::string::npos) end = paths.size();
+      const std::string candidate = paths.substr(start, end - start) + "/nats-server";
+      if (access(candidate.c_str(), X_OK) == 0) return candidate;
+      start = end + 1;
+    }
+  }
+  return "nats-server";
+}
+
+NatsServer::NatsServer() : NatsServer(findFreePort()) {}
+
+NatsServer::NatsServer(int port) : port_(port) {
+  char name[64];
+  std::snprintf(name, sizeof name, "/tmp/wss-nats-%d-%d.log", static_cast<int>(getpid()), port_);
+  log_file_ = name;
+  if (port_ > 0) start();
+}
+
+NatsServer::~NatsServer() {
+  if (pid_ > 0) killAndReap(pid_);
+  pid_ = -1;
+  unlink(log_file_.c_str());
+}
+
+bool NatsServer::start(std::chrono::milliseconds timeout) {
+  if (pid_ > 0) return true;
+  pid_ = spawn({natsServerExecutable(), "-a", "127.0.0.1", "-p", std::to_string(port_)}, log_file_);
+  if (pid_ <= 0) {
+    pid_ = -1;
+    return false;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (canConnect(port_)) return true;
+    if (waitFor(pid_, std::chrono::milliseconds(0))) {  // it died (port taken?)
+      pid_ = -1;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  killAndReap(pid_);
+  pid_ = -1;
+  return false;
+}
+
+void NatsServer::stop(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  if (!waitFor(pid_, timeout)) killAndReap(pid_);
+  pid_ = -1;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (canConnect(port_) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::string NatsServer::url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+
+}  // namespace wss::testing

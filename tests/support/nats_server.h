@@ -1,0 +1,55 @@
+// A real nats-server for integration tests, on a free loopback port.
+//
+// NatsServer starts /usr/sbin/nats-server (or nats-server from PATH) bound to 127.0.0.1
+// on a port nobody uses, waits until it accepts TCP connections, and can be stopped and
+// started again on the same port to simulate an outage. It only ever signals the PID it
+// started, and kills it on destruction. Test thread only; not thread-safe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+
+namespace wss::testing {
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
+[[nodiscard]] int findFreePort();
+
+// True when something accepts TCP connections on 127.0.0.1:port.
+[[nodiscard]] bool canConnect(int port);
+
+// The nats-server executable: WSS_NATS_SERVER if set, else /usr/sbin/nats-server, else PATH.
+[[nodiscard]] std::string natsServerExecutable();
+
+class NatsServer {
+ public:
+  // Picks a free port and starts the server; check running() (REQUIRE it in tests).
+  NatsServer();
+  // Starts on `port` (e.g. one a client was already told to use).
+  explicit NatsServer(int port);
+  // Kills the server it started, if still running.
+  ~NatsServer();
+  NatsServer(const NatsServer&) = delete;
+  NatsServer& operator=(const NatsServer&) = delete;
+
+  // Starts the server on port() and waits until it accepts connections, up to `timeout`.
+  // Returns false (and kills what it started) when it did not come up.
+  bool start(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Stops it (SIGTERM, then SIGKILL after `timeout`) and waits until the port is closed.
+  void stop(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  [[nodiscard]] bool running() const { return pid_ > 0; }
+  [[nodiscard]] int port() const { return port_; }
+  // "nats://127.0.0.1:PORT"
+  [[nodiscard]] std::string url() const;
+  // Where the server writes its log (useful when a test fails).
+  [[nodiscard]] const std::string& logFile() const { return log_file_; }
+
+ private:
+  int port_ = 0;
+  pid_t pid_ = -1;
+  std::string log_file_;
+};
+
+}  // namespace wss::testing
