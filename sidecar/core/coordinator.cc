@@ -241,6 +241,7 @@ Outcome Coordinator::State::onAssigned(const TaskAssigned& e, TimeMs now) {
   }
   if (e.task_id.empty()) {
     ++agent.count_tasks;
+    agent.arrivals.record(now);
     return Outcome::kApplied;
   }
   SetId required = capability_sets.intern(e.required_capabilities);
@@ -249,6 +250,7 @@ Outcome Coordinator::State::onAssigned(const TaskAssigned& e, TimeMs now) {
   if (inserted) {
     node.second.required = required;
     link(node, index);
+    agent.arrivals.record(now);
     return Outcome::kApplied;
   }
   TaskRecord& task = node.second;

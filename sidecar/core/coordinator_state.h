@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sidecar/core/arrival_rate.h"
 #include "sidecar/core/capability_sets.h"
 #include "sidecar/core/coordinator.h"
 #include "sidecar/core/duration_window.h"
@@ -52,6 +53,7 @@ struct Agent {
   std::uint32_t incoming = 0;     // tasks promised to it by unconfirmed steals
   std::uint32_t outgoing = 0;     // its tasks named by unconfirmed steals
   DurationWindow durations;
+  ArrivalRate arrivals;  // new tasks assigned to it (not moves)
 
   [[nodiscard]] std::uint32_t held() const { return id_tasks + count_tasks; }
 };

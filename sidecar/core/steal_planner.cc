@@ -1,7 +1,8 @@
 // Steal rounds: which queued tasks move where.
 //
 // The policy estimates, for every agent, when the newest task it holds would finish:
-// ceil(backlog / concurrency) * mean duration, where backlog counts promised steals. It then
+// ceil(backlog / concurrency) * mean duration, where backlog counts promised steals and the
+// tasks its recent arrival rate will bring before the next round. It then
 // repeatedly takes the source whose newest stealable task would finish last and moves that
 // task to the capable target where it would finish first, as long as the target finishes it
 // sooner by at least (stealThreshold - 1) of the target's task durations. Each move updates
@@ -27,10 +28,12 @@ struct Load {
   std::uint32_t backlog = 0;  // tasks it will hold once promised steals land
   std::uint32_t slots = 1;
   double duration = 0;  // mean task duration, ms
+  std::uint32_t ahead = 0;  // tasks expected to arrive before the next round
 };
 
+// When the newest of `backlog` tasks (plus those expected by the next round) would finish.
 double finishOfNewest(std::uint32_t backlog, const Load& load) {
-  return std::ceil(static_cast<double>(backlog) / load.slots) * load.duration;
+  return std::ceil(static_cast<double>(backlog + load.ahead) / load.slots) * load.duration;
 }
 
 struct Candidate {
@@ -100,6 +103,9 @@ std::vector<StealOrder> Coordinator::State::planRound(TimeMs now) {
     load.slots = concurrencyOf(agent);
     load.duration = agent.durations.mean().value_or(fleet_mean);
     load.backlog = agent.held() + agent.incoming - std::min(agent.outgoing, agent.held());
+    // Whole tasks only: a fraction would move the ceiling by a full slot.
+    load.ahead = static_cast<std::uint32_t>(std::lround(
+        agent.arrivals.perSecond(now) * static_cast<double>(config.steal_interval_ms) / 1000.0));
     if (agent.departed) {
       if (agent.id_tasks > agent.outgoing) source_list.push_back({kNever, i});
     } else if (agent.held() >= config.min_tasks_to_steal && load.backlog > load.slots) {

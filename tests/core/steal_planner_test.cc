@@ -179,6 +179,7 @@ TEST_CASE("defect 5: capability match decides, whatever the load difference") {
 TEST_CASE("defect 4: one idle agent is never promised more than helps in one round") {
   CoordinatorConfig c;
   c.max_steal_batch = 100;
+  c.steal_interval_ms = 1;  // no look-ahead: compare with what the sources hold now
   Fleet f(c);
   f.load("hot-1", 10, "a");
   f.load("hot-2", 10, "b");
@@ -204,6 +205,7 @@ TEST_CASE("defect 4: one idle agent is never promised more than helps in one rou
 TEST_CASE("several idle agents share one hot agent's queue") {
   CoordinatorConfig c;
   c.max_steal_batch = 100;
+  c.steal_interval_ms = 1;  // no look-ahead: balance what is there now
   Fleet f(c);
   f.load("hot", 20, "t");
   for (int i = 0; i < 4; ++i) f.metrics("idle-" + std::to_string(i), 0);
@@ -212,6 +214,28 @@ TEST_CASE("several idle agents share one hot agent's queue") {
   for (const auto& o : orders) targets.insert(o.target_agent_id);
   CHECK(targets.size() == 4);
   CHECK(totalTasks(orders) == 16);  // 20 tasks over 5 agents: 4 each
+}
+
+TEST_CASE("an agent the dispatcher keeps feeding gives up more than a quiet one") {
+  // Two identical queues of 8; one built up over 4 s at 2 tasks/s, the other long ago.
+  auto movedFrom = [](bool fed_recently) {
+    CoordinatorConfig c;
+    c.max_steal_batch = 100;
+    Fleet f(c);
+    for (int i = 0; i < 8; ++i) {
+      f.assign("hot", "t-" + std::to_string(i));
+      f.advance(fed_recently ? 500 : 1);
+    }
+    if (!fed_recently) f.advance(60'000);
+    for (int i = 0; i < 4; ++i) f.metrics("idle-" + std::to_string(i), 0);
+    std::uint32_t moved = 0;
+    for (const auto& o : f.round()) moved += o.tasks_to_steal;
+    return moved;
+  };
+  const std::uint32_t quiet = movedFrom(false);
+  const std::uint32_t fed = movedFrom(true);
+  CHECK(quiet >= 4);
+  CHECK(fed > quiet);  // it looks one interval ahead at the tasks still coming
 }
 
 TEST_CASE("maxStealBatch caps the tasks in one WorkSteal") {
@@ -228,6 +252,7 @@ TEST_CASE("maxStealBatch caps the tasks in one WorkSteal") {
 TEST_CASE("stealThreshold and minTasksToSteal hold back small differences") {
   CoordinatorConfig c;
   c.steal_threshold = 4;
+  c.steal_interval_ms = 1;  // no look-ahead
   Fleet f(c);
   f.load("a", 3, "t");
   f.metrics("idle", 0);
