@@ -9,12 +9,14 @@
 #include <memory>
 #include <thread>
 
+#include "sidecar/app/boot_id.h"
 #include "sidecar/app/clock.h"
 #include "sidecar/app/event_queue.h"
 #include "sidecar/app/inbound.h"
 #include "sidecar/app/log_throttle.h"
 #include "sidecar/app/owner_loop.h"
 #include "sidecar/app/signals.h"
+#include "sidecar/codec/codec.h"
 #include "sidecar/observability/heartbeat.h"
 #include "sidecar/observability/histogram.h"
 #include "sidecar/observability/http_server.h"
@@ -48,6 +50,9 @@ std::string App::checkConnectionSettings(const config::Config& config) {
 }
 
 int App::run() {
+  // Before any subscription exists, so before any cnats thread decodes (see codec.h).
+  codec::silenceProtobufUtf8Logs();
+
   transport::NatsLibrary library;
   if (!library.ok()) {
     spdlog::critical("{}", library.error());
@@ -56,6 +61,7 @@ int App::run() {
   library.setCloseTimeout(500);
   const milliseconds budget = std::clamp(milliseconds(config_.nats.drain_timeout_ms),
                                          milliseconds(100), kMaxShutdownBudget);
+  const std::string boot_id = makeBootId();
 
   // Declared before the connection so they outlive every callback that uses them.
   EventQueue queue;
@@ -67,13 +73,43 @@ int App::run() {
   observability::Heartbeat heartbeat(steady_clock::now());
   observability::Histogram steal_round_histogram;
 
+  // Declared before the HTTP server, so on every path out of run() the server (whose /readyz
+  // may look at the connection) is stopped and destroyed before the connection is.
+  std::unique_ptr<transport::Connection> connection_owner;
+  // Set once the connection exists and every subscription is registered; null until then, so
+  // /readyz never reaches a connection that does not exist yet.
+  std::atomic<const transport::Connection*> ready_connection{nullptr};
+  std::unique_ptr<observability::HttpServer> http;
+
+  // HTTP first: /healthz answers while NATS is still unreachable, /readyz says 503 until
+  // the connection is up and subscribed.
+  if (config_.http.enabled) {
+    observability::HttpCallbacks callbacks;
+    callbacks.snapshot = [&metrics] { return metrics.latest(); };
+    callbacks.live = [&heartbeat] {
+      return heartbeat.alive(steady_clock::now(), kMaxOwnerSilence);
+    };
+    callbacks.ready = [&ready_connection] {
+      const transport::Connection* connection = ready_connection.load(std::memory_order_acquire);
+      return connection != nullptr && connection->connected();
+    };
+    http = std::make_unique<observability::HttpServer>(config_.http.listen, std::move(callbacks));
+    if (std::string error = http->start(); !error.empty()) {
+      spdlog::critical("http.listen: {}", error);
+      return kExitRuntimeError;
+    }
+    spdlog::info("serving /healthz, /readyz and /metrics on {}", config_.http.listen);
+  }
+
   transport::Connection::OpenResult opened = transport::Connection::open(config_.nats);
   if (!opened.error.empty()) {
     spdlog::critical("{}", opened.error);
+    if (http) http->stop();
     library.leaveOpenAtExit();  // see NatsLibrary
     return kExitConfigError;
   }
-  transport::Connection& connection = *opened.connection;
+  connection_owner = std::move(opened.connection);
+  transport::Connection& connection = *connection_owner;
 
   ConfigLoader reload;
   if (!config_.source_file.empty()) {
@@ -82,7 +118,10 @@ int App::run() {
     };
   }
   OwnerLoop owner(config_, OwnerLoopDeps{connection, queue, counters, clock, std::move(reload),
-                                         &metrics, &heartbeat, &steal_round_histogram});
+                                         boot_id, &metrics, &heartbeat, &steal_round_histogram});
+  // The first connection attempt above may have taken up to nats.connectTimeout per server:
+  // that wait is not an owner-thread stall.
+  heartbeat.beat(steady_clock::now());
   std::atomic<bool> owner_failed{false};
   std::thread owner_thread([&owner, &owner_failed, &queue] {
     try {
@@ -94,10 +133,8 @@ int App::run() {
     }
   });
 
-  std::unique_ptr<observability::HttpServer> http;
-  std::atomic<bool> subscribed{false};
-
-  // Stop accepting, finish the queue, flush, close: bounded by `budget` overall.
+  // Stop serving HTTP, stop accepting, finish the queue, flush, close: bounded by `budget`
+  // overall. HTTP stops first, while the connection it may look at still exists.
   auto shutdown = [&](int exit_code) {
     const auto start = steady_clock::now();
     if (http) http->stop();
@@ -111,16 +148,10 @@ int App::run() {
   };
 
   const auto& s = config_.subjects;
-  const struct {
-    const std::string& subject;
-    codec::EventKind kind;
-  } events[] = {{s.task_assigned, codec::EventKind::kTaskAssigned},
-                {s.task_completed, codec::EventKind::kTaskCompleted},
-                {s.task_failed, codec::EventKind::kTaskFailed},
-                {s.agent_metrics, codec::EventKind::kAgentMetrics}};
-  for (const auto& event : events) {
-    transport::Status status = connection.subscribe(
-        event.subject, s.queue_group, inbound.eventHandler(event.kind, event.subject));
+  for (const codec::EventKind kind : kEventKinds) {
+    const std::string& subject = subjectOf(s, kind);
+    transport::Status status =
+        connection.subscribe(subject, s.queue_group, inbound.eventHandler(kind, subject));
     if (!status.ok) {
       spdlog::critical("{}", status.error);
       return shutdown(kExitRuntimeError);
@@ -143,35 +174,22 @@ int App::run() {
     }
   }
   // When connected, make sure the server knows our interest before saying we are ready.
+  // When not, cnats sends them as soon as it connects.
   if (connection.connected()) {
     if (transport::Status flushed = connection.flush(1000); !flushed.ok) {
       spdlog::warn("subscriptions not confirmed by the server yet: {}", flushed.error);
     }
   }
-  subscribed = true;
-
-  if (config_.http.enabled) {
-    observability::HttpCallbacks callbacks;
-    callbacks.snapshot = [&metrics] { return metrics.latest(); };
-    callbacks.live = [&heartbeat] {
-      return heartbeat.alive(steady_clock::now(), kMaxOwnerSilence);
-    };
-    callbacks.ready = [&subscribed, &connection] { return subscribed && connection.connected(); };
-    http = std::make_unique<observability::HttpServer>(config_.http.listen, std::move(callbacks));
-    if (std::string error = http->start(); !error.empty()) {
-      spdlog::critical("http.listen: {}", error);
-      http.reset();
-      return shutdown(kExitRuntimeError);
-    }
-    spdlog::info("serving /healthz, /readyz and /metrics on {}", config_.http.listen);
-  }
+  ready_connection.store(&connection, std::memory_order_release);
 
   spdlog::info(
-      "running: NATS {}, inbound {} {} {} {}{}, steals on '{}' as {} every {} ms (stealing {})",
+      "running: NATS {}, inbound {} {} {} {}{}, steals on '{}' as {} every {} ms (stealing {}), "
+      "operation ids '{}-N'",
       config_.nats.url, s.task_assigned, s.task_completed, s.task_failed, s.agent_metrics,
       s.queue_group.empty() ? "" : " (queue group " + s.queue_group + ")", s.work_steal,
       codec::contentType(config_.encoding), config_.stealing.steal_interval_ms,
-      config_.stealing.enabled ? "enabled" : "disabled");
+      config_.stealing.enabled ? "enabled" : "disabled",
+      operationIdPrefix(config_.stealing.operation_id_prefix, boot_id));
 
   int exit_code = kExitOk;
   for (;;) {

@@ -1,11 +1,13 @@
 // The daemon's wiring: config in, threads up, signals handled, everything down in order.
 //
-// App owns, in creation order: the cnats library, the connection and its subscriptions
-// (callbacks decode and queue, see inbound.h), the owner thread that alone holds the
-// coordinator (owner_loop.h), and the optional HTTP endpoint for probes and metrics. The
-// main thread waits for signals. On SIGTERM/SIGINT it stops accepting (drains the
-// subscriptions), lets the owner thread finish the queue (answering requests already
-// received), flushes publishes, closes, and returns 0, all within about four seconds.
+// App owns, in creation order: the cnats library, the optional HTTP endpoint for probes and
+// metrics (up first, so /healthz answers while NATS is unreachable and /readyz says 503), the
+// connection and its subscriptions (callbacks decode and queue, see inbound.h), and the owner
+// thread that alone holds the coordinator (owner_loop.h). Steal operation ids get a fresh
+// boot id (boot_id.h). The main thread waits for signals. On SIGTERM/SIGINT it stops HTTP,
+// stops accepting (drains the subscriptions), lets the owner thread finish the queue
+// (answering requests already received), flushes publishes, closes, and returns 0, all
+// within about four seconds.
 #pragma once
 
 #include "sidecar/config/config.h"

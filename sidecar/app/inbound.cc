@@ -4,6 +4,20 @@
 
 namespace wss::app {
 
+const std::string& subjectOf(const config::SubjectsConfig& subjects, codec::EventKind kind) {
+  switch (kind) {
+    case codec::EventKind::kTaskAssigned:
+      return subjects.task_assigned;
+    case codec::EventKind::kTaskCompleted:
+      return subjects.task_completed;
+    case codec::EventKind::kTaskFailed:
+      return subjects.task_failed;
+    case codec::EventKind::kAgentMetrics:
+      return subjects.agent_metrics;
+  }
+  return subjects.task_assigned;  // unreachable: -Wswitch names a kind added without a case
+}
+
 Inbound::Inbound(EventQueue& queue, InboundCounters& counters, LogThrottle& throttle)
     : queue_(queue), counters_(counters), throttle_(throttle) {}
 

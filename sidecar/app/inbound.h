@@ -14,14 +14,68 @@
 #include "sidecar/app/event_queue.h"
 #include "sidecar/app/log_throttle.h"
 #include "sidecar/codec/codec.h"
+#include "sidecar/config/config.h"
+#include "sidecar/observability/metrics_snapshot.h"
 #include "sidecar/transport/subscription.h"
 
 namespace wss::app {
 
-inline constexpr std::size_t kEventKindCount = 4;
-[[nodiscard]] inline std::size_t indexOf(codec::EventKind kind) {
-  return static_cast<std::size_t>(kind);
+// Every inbound event kind, in the order of the per-kind arrays below.
+inline constexpr std::array<codec::EventKind, 4> kEventKinds = {
+    codec::EventKind::kTaskAssigned, codec::EventKind::kTaskCompleted,
+    codec::EventKind::kTaskFailed, codec::EventKind::kAgentMetrics};
+inline constexpr std::size_t kEventKindCount = kEventKinds.size();
+
+// The index of `kind` in the per-kind arrays of InboundCounters. Pure.
+[[nodiscard]] constexpr std::size_t indexOf(codec::EventKind kind) {
+  switch (kind) {
+    case codec::EventKind::kTaskAssigned:
+      return 0;
+    case codec::EventKind::kTaskCompleted:
+      return 1;
+    case codec::EventKind::kTaskFailed:
+      return 2;
+    case codec::EventKind::kAgentMetrics:
+      return 3;
+  }
+  return 0;  // unreachable: -Wswitch names a kind added without a case
 }
+
+// The /metrics `kind` of an inbound event kind. The two enums live in modules that do not
+// know each other (codec, observability); this is the one place that pairs them. Pure.
+[[nodiscard]] constexpr observability::InboundKind toInboundKind(codec::EventKind kind) {
+  switch (kind) {
+    case codec::EventKind::kTaskAssigned:
+      return observability::InboundKind::kTaskAssigned;
+    case codec::EventKind::kTaskCompleted:
+      return observability::InboundKind::kTaskCompleted;
+    case codec::EventKind::kTaskFailed:
+      return observability::InboundKind::kTaskFailed;
+    case codec::EventKind::kAgentMetrics:
+      return observability::InboundKind::kAgentMetrics;
+  }
+  return observability::InboundKind::kTaskAssigned;  // unreachable, see indexOf
+}
+
+// The configured subject of an inbound event kind. Pure.
+[[nodiscard]] const std::string& subjectOf(const config::SubjectsConfig& subjects,
+                                           codec::EventKind kind);
+
+namespace detail {
+// Every kind has its own index and its own /metrics kind: the mappings are one-to-one.
+constexpr bool mappingsAreBijective() {
+  for (std::size_t i = 0; i < kEventKindCount; ++i) {
+    if (indexOf(kEventKinds[i]) != i) return false;
+    for (std::size_t j = i + 1; j < kEventKindCount; ++j) {
+      if (toInboundKind(kEventKinds[i]) == toInboundKind(kEventKinds[j])) return false;
+    }
+  }
+  return true;
+}
+}  // namespace detail
+static_assert(kEventKindCount == observability::kInboundKindCount,
+              "codec::EventKind and observability::InboundKind must list the same kinds");
+static_assert(detail::mappingsAreBijective());
 
 // Counts kept by the callbacks, read by the owner thread for work.stats and /metrics.
 struct InboundCounters {

@@ -48,13 +48,18 @@ const std::string& agentOf(const core::Event& event) {
 }  // namespace
 
 OwnerLoop::OwnerLoop(config::Config config, OwnerLoopDeps deps)
-    : config_(std::move(config)), deps_(std::move(deps)), coordinator_(config_.stealing) {
-  subject_by_kind_ = {config_.subjects.task_assigned, config_.subjects.task_completed,
-                      config_.subjects.task_failed, config_.subjects.agent_metrics};
+    : config_(std::move(config)),
+      deps_(std::move(deps)),
+      coordinator_(withBootId(config_.stealing)) {
   started_ms_ = deps_.clock.nowMs();
   next_steal_ms_ = started_ms_ + config_.stealing.steal_interval_ms;
   next_maintenance_ms_ = started_ms_ + config_.maintenance_interval_ms;
   next_snapshot_ms_ = started_ms_;
+}
+
+core::CoordinatorConfig OwnerLoop::withBootId(core::CoordinatorConfig stealing) const {
+  stealing.operation_id_prefix = operationIdPrefix(stealing.operation_id_prefix, deps_.boot_id);
+  return stealing;
 }
 
 void OwnerLoop::run() {
@@ -87,7 +92,7 @@ void OwnerLoop::handle(InboundEvent& event, core::TimeMs now) {
   ++events_processed_;
   if (outcome != core::Outcome::kApplied) {
     spdlog::debug("event from '{}' on '{}': {}", agentOf(event.event),
-                  subject_by_kind_[indexOf(event.kind)], outcomeText(outcome));
+                  subjectOf(config_.subjects, event.kind), outcomeText(outcome));
   }
 }
 
@@ -154,17 +159,18 @@ void OwnerLoop::handle(const ReloadRequest& /*request*/, core::TimeMs /*now*/) {
     spdlog::warn("SIGHUP: changes to {} need a restart; they are not applied", joined(ignored));
   }
   const core::TimeMs old_interval = config_.stealing.steal_interval_ms;
-  coordinator_.reconfigure(loaded.config.stealing);
+  // The boot id stays: ids minted after the reload must not repeat earlier ones.
+  coordinator_.reconfigure(withBootId(loaded.config.stealing));
   config_.stealing = loaded.config.stealing;
   if (config_.stealing.steal_interval_ms != old_interval) {
     next_steal_ms_ = deps_.clock.nowMs() + config_.stealing.steal_interval_ms;
   }
   spdlog::info(
       "SIGHUP: stealing reloaded from {} (enabled={}, stealInterval={}ms, stealThreshold={}, "
-      "maxStealBatch={}, minTasksToSteal={})",
+      "maxStealBatch={}, minTasksToSteal={}, operation ids '{}-N')",
       config_.source_file, config_.stealing.enabled, config_.stealing.steal_interval_ms,
       config_.stealing.steal_threshold, config_.stealing.max_steal_batch,
-      config_.stealing.min_tasks_to_steal);
+      config_.stealing.min_tasks_to_steal, coordinator_.config().operation_id_prefix);
 }
 
 core::TimeMs OwnerLoop::runTimers(core::TimeMs now) {
@@ -211,10 +217,11 @@ void OwnerLoop::stealRound(core::TimeMs now) {
 SidecarFigures OwnerLoop::figures(core::TimeMs now) const {
   SidecarFigures out;
   out.events_processed = events_processed_;
-  for (std::size_t k = 0; k < kEventKindCount; ++k) {
-    const std::uint64_t rejected = deps_.inbound.rejected[k].load(std::memory_order_relaxed);
+  for (const codec::EventKind kind : kEventKinds) {
+    const std::uint64_t rejected =
+        deps_.inbound.rejected[indexOf(kind)].load(std::memory_order_relaxed);
     out.events_rejected += rejected;
-    out.rejected_by_subject[subject_by_kind_[k]] += rejected;
+    out.rejected_by_subject[subjectOf(config_.subjects, kind)] += rejected;
   }
   out.requests_served = requests_served_;
   out.requests_rejected =
@@ -233,9 +240,10 @@ void OwnerLoop::publishSnapshot(core::TimeMs now) {
   const core::Counters& counters = coordinator_.counters();
   const SidecarFigures figures = this->figures(now);
   observability::MetricsSnapshot snapshot;
-  for (std::size_t k = 0; k < kEventKindCount; ++k) {
-    snapshot.inbound[k].received = deps_.inbound.received[k].load(std::memory_order_relaxed);
-    snapshot.inbound[k].rejected = deps_.inbound.rejected[k].load(std::memory_order_relaxed);
+  for (const codec::EventKind kind : kEventKinds) {
+    observability::EventCounts& counts = snapshot.events(toInboundKind(kind));
+    counts.received = deps_.inbound.received[indexOf(kind)].load(std::memory_order_relaxed);
+    counts.rejected = deps_.inbound.rejected[indexOf(kind)].load(std::memory_order_relaxed);
   }
   snapshot.duplicate_assignments = counters.duplicate_assignments;
   snapshot.unknown_completions = counters.unknown_completions;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "sidecar/app/boot_id.h"
 #include "sidecar/app/clock.h"
 #include "sidecar/app/event_queue.h"
 #include "sidecar/app/inbound.h"
@@ -35,7 +36,10 @@ struct OwnerLoopDeps {
   EventQueue& queue;
   const InboundCounters& inbound;
   const Clock& clock;
-  ConfigLoader reload;                                        // empty: reloads are refused
+  ConfigLoader reload;  // empty: reloads are refused
+  // Appended to stealing.operationIdPrefix, at start and on every reload (see boot_id.h);
+  // empty: the configured prefix as it is.
+  std::string boot_id;
   observability::SnapshotSlot* metrics = nullptr;             // optional
   observability::Heartbeat* heartbeat = nullptr;              // optional
   observability::Histogram* steal_round_histogram = nullptr;  // optional
@@ -64,12 +68,13 @@ class OwnerLoop {
   void stealRound(core::TimeMs now);
   void publishSnapshot(core::TimeMs now);
   void reply(const ServiceRequest& request, const Reply& answer);
+  // `stealing` with the boot id appended to its operation id prefix.
+  [[nodiscard]] core::CoordinatorConfig withBootId(core::CoordinatorConfig stealing) const;
 
   config::Config config_;
   OwnerLoopDeps deps_;
   core::Coordinator coordinator_;
   LogThrottle throttle_;
-  std::vector<std::string> subject_by_kind_;
 
   core::TimeMs started_ms_ = 0;
   core::TimeMs next_steal_ms_ = 0;

@@ -88,7 +88,7 @@ TEST_CASE("json: integral floating-point values are accepted for integer fields"
   CHECK(metricsOf(R"({"agentId":"a","concurrency":4294967295})").concurrency == 4294967295U);
 }
 
-TEST_CASE("json: status maps through parseAgentStatus; unknown text is unspecified") {
+TEST_CASE("json: status maps through parseAgentStatus, unknown text is unspecified") {
   CHECK(metricsOf(R"({"agentId":"a","status":"idle"})").status == core::AgentStatus::kIdle);
   CHECK(metricsOf(R"({"agentId":"a","status":"busy"})").status == core::AgentStatus::kBusy);
   CHECK(metricsOf(R"({"agentId":"a","status":"BUSY"})").status == core::AgentStatus::kUnspecified);
@@ -217,7 +217,7 @@ TEST_CASE("json: nesting beyond the depth limit is rejected") {
   rejects(EventKind::kTaskFailed, nested(5000));
 }
 
-TEST_CASE("json: payloads over the size limit are rejected; at the limit they decode") {
+TEST_CASE("json: payloads over the size limit are rejected, at the limit they decode") {
   const std::string head = R"({"agentId":"a","error":")";
   std::string at_limit = head + std::string(kMaxPayloadBytes - head.size() - 2, 'e') + "\"}";
   REQUIRE(at_limit.size() == kMaxPayloadBytes);

@@ -139,7 +139,7 @@ TEST_CASE("protobuf: tasksToSteal beyond int32 saturates on encode") {
   CHECK(msg.tasks_to_steal() == std::numeric_limits<std::int32_t>::max());
 }
 
-TEST_CASE("BestAgentRequest: empty payload means no requirement; garbage is rejected") {
+TEST_CASE("BestAgentRequest: empty payload means no requirement, garbage is rejected") {
   for (Encoding e : {Encoding::kJson, Encoding::kProtobuf}) {
     const BestAgentRequestResult r = decodeBestAgentRequest(e, "");
     CHECK(r.ok);

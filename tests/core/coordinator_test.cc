@@ -81,7 +81,7 @@ TEST_CASE("defect 6: agents are known from their first message on any subject") 
   CHECK(f.coordinator.agent("stranger", f.now).has_value());
 }
 
-TEST_CASE("metrics update cpu, memory, capabilities; empty capabilities keep the old ones") {
+TEST_CASE("metrics update cpu, memory, capabilities, empty capabilities keep the old ones") {
   Fleet f;
   f.metrics("a", 55, {"gpu"});
   f.metrics("a", 65);
@@ -91,7 +91,7 @@ TEST_CASE("metrics update cpu, memory, capabilities; empty capabilities keep the
   CHECK(view.capabilities == std::vector<std::string>{"gpu"});
 }
 
-TEST_CASE("metrics without cpu keep the last cpu; out-of-range values are clamped") {
+TEST_CASE("metrics without cpu keep the last cpu, out-of-range values are clamped") {
   Fleet f;
   f.metrics("a", 70);
   AgentMetrics m;
@@ -146,7 +146,7 @@ TEST_CASE("stats report the reference fields") {
   CHECK(s.in_flight_tasks == 8);
 }
 
-TEST_CASE("status offline removes the agent; an idle one at once") {
+TEST_CASE("status offline removes the agent, an idle one at once") {
   Fleet f;
   f.metrics("a", 10);
   f.metrics("b", 10);

@@ -24,7 +24,7 @@ std::map<std::string, int> loads(FleetClient& fleet) {
   return out;
 }
 
-TEST_CASE("bad inbound messages are dropped and counted; state is unchanged",
+TEST_CASE("bad inbound messages are dropped and counted, state is unchanged",
           "[integration][bad-input]") {
   NatsServer server;
   REQUIRE(server.running());

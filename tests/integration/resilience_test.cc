@@ -110,7 +110,7 @@ TEST_CASE("SIGTERM while NATS is down still exits 0 within 5 seconds", "[integra
   CHECK(exit->code == 0);
 }
 
-TEST_CASE("SIGHUP reloads the stealing section; a bad file keeps the old one",
+TEST_CASE("SIGHUP reloads the stealing section, a bad file keeps the old one",
           "[integration][signals]") {
   NatsServer server;
   REQUIRE(server.running());

@@ -205,7 +205,7 @@ TEST_CASE("malformed requests get a 4xx or a closed connection, and the server c
   }
 }
 
-TEST_CASE("a GET with a body is answered once; the body is no second request", "[http]") {
+TEST_CASE("a GET with a body is answered once, the body is no second request", "[http]") {
   Fixture f;
   const std::string second = "GET /readyz HTTP/1.1\r\nHost: y\r\n\r\n";
   const auto response = rawExchange(f.server.port(),

@@ -1,0 +1,117 @@
+// Inbound: what the cnats callbacks do with each message (decode and queue, or count and
+// drop), and the explicit pairing of codec::EventKind with /metrics kinds and subjects.
+#include "sidecar/app/inbound.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <set>
+
+namespace wss::app {
+namespace {
+
+using std::chrono::steady_clock;
+
+struct Harness {
+  EventQueue queue;
+  InboundCounters counters;
+  LogThrottle throttle;
+  Inbound inbound{queue, counters, throttle};
+
+  std::vector<WorkItem> drain() {
+    std::vector<WorkItem> out;
+    REQUIRE(queue.popAll(out, steady_clock::now()));
+    return out;
+  }
+};
+
+transport::InboundMessage message(std::string_view payload, std::string_view content_type = "",
+                                  std::string_view reply = "") {
+  return transport::InboundMessage{"subject", reply, content_type, payload};
+}
+
+TEST_CASE("a good event is decoded and queued with its kind - JSON or protobuf") {
+  Harness h;
+  auto on_assigned = h.inbound.eventHandler(codec::EventKind::kTaskAssigned, "task.assigned");
+  on_assigned(message(R"({"agentId":"a","taskId":"t-1"})"));
+  const core::Event event = core::TaskCompleted{"b", "t-2", 850.0};
+  const std::string protobuf = codec::encodeEvent(event, codec::Encoding::kProtobuf);
+  h.inbound.eventHandler(codec::EventKind::kTaskCompleted,
+                         "task.completed")(message(protobuf, "application/protobuf"));
+
+  const auto items = h.drain();
+  REQUIRE(items.size() == 2);
+  const auto& first = std::get<InboundEvent>(items[0]);
+  CHECK(first.kind == codec::EventKind::kTaskAssigned);
+  CHECK(std::get<core::TaskAssigned>(first.event).task_id == "t-1");
+  const auto& second = std::get<InboundEvent>(items[1]);
+  CHECK(second.kind == codec::EventKind::kTaskCompleted);
+  CHECK(std::get<core::TaskCompleted>(second.event).duration_ms == 850.0);
+  CHECK(h.counters.received[indexOf(codec::EventKind::kTaskAssigned)] == 1);
+  CHECK(h.counters.received[indexOf(codec::EventKind::kTaskCompleted)] == 1);
+  CHECK(h.counters.rejected[indexOf(codec::EventKind::kTaskAssigned)] == 0);
+}
+
+TEST_CASE("bad events are counted per kind and never queued") {
+  Harness h;
+  auto on_metrics = h.inbound.eventHandler(codec::EventKind::kAgentMetrics, "agent.metrics");
+  on_metrics(message(R"({"cpuUsage": 10})"));                          // no agentId
+  on_metrics(message(R"({"agentId": 5})"));                            // wrong type
+  on_metrics(message("{not json"));                                    // undecodable
+  on_metrics(message("\xff\xff\xff\xff", "application/protobuf"));     // bad protobuf
+  on_metrics(message(std::string(codec::kMaxPayloadBytes + 1, ' ')));  // too large
+  on_metrics(message(R"({"agentId":"ok"})"));
+
+  const auto items = h.drain();
+  REQUIRE(items.size() == 1);
+  CHECK(std::get<core::AgentMetrics>(std::get<InboundEvent>(items[0]).event).agent_id == "ok");
+  CHECK(h.counters.received[indexOf(codec::EventKind::kAgentMetrics)] == 6);
+  CHECK(h.counters.rejected[indexOf(codec::EventKind::kAgentMetrics)] == 5);
+  CHECK(h.counters.rejected[indexOf(codec::EventKind::kTaskAssigned)] == 0);
+}
+
+TEST_CASE("requests are copied and queued - without a reply subject they are counted and dropped") {
+  Harness h;
+  auto on_stats = h.inbound.serviceHandler(Service::kAgents, "work.agents");
+  on_stats(message(R"({"limit":1})", "application/json", "_INBOX.1"));
+  on_stats(message("", "", ""));  // nowhere to answer
+  on_stats(message(std::string(codec::kMaxPayloadBytes + 1, 'x'), "", "_INBOX.2"));
+
+  const auto items = h.drain();
+  REQUIRE(items.size() == 2);
+  const auto& first = std::get<ServiceRequest>(items[0]);
+  CHECK(first.service == Service::kAgents);
+  CHECK(first.reply == "_INBOX.1");
+  CHECK(first.payload == R"({"limit":1})");
+  CHECK(first.content_type == "application/json");
+  CHECK_FALSE(first.oversized);
+  const auto& second = std::get<ServiceRequest>(items[1]);
+  CHECK(second.oversized);
+  CHECK(second.payload.empty());
+  CHECK(h.counters.requests_received == 3);
+  CHECK(h.counters.requests_without_reply == 1);
+}
+
+TEST_CASE("every event kind has its own index - /metrics kind and subject") {
+  config::SubjectsConfig subjects;
+  subjects.task_assigned = "a";
+  subjects.task_completed = "c";
+  subjects.task_failed = "f";
+  subjects.agent_metrics = "m";
+  using codec::EventKind;
+  using observability::InboundKind;
+  CHECK(toInboundKind(EventKind::kTaskAssigned) == InboundKind::kTaskAssigned);
+  CHECK(toInboundKind(EventKind::kTaskCompleted) == InboundKind::kTaskCompleted);
+  CHECK(toInboundKind(EventKind::kTaskFailed) == InboundKind::kTaskFailed);
+  CHECK(toInboundKind(EventKind::kAgentMetrics) == InboundKind::kAgentMetrics);
+  CHECK(observability::toLabel(toInboundKind(EventKind::kTaskFailed)) == "task_failed");
+  CHECK(subjectOf(subjects, EventKind::kTaskAssigned) == "a");
+  CHECK(subjectOf(subjects, EventKind::kTaskCompleted) == "c");
+  CHECK(subjectOf(subjects, EventKind::kTaskFailed) == "f");
+  CHECK(subjectOf(subjects, EventKind::kAgentMetrics) == "m");
+  std::set<std::size_t> indexes;
+  for (EventKind kind : kEventKinds) indexes.insert(indexOf(kind));
+  CHECK(indexes == std::set<std::size_t>{0, 1, 2, 3});
+}
+
+}  // namespace
+}  // namespace wss::app

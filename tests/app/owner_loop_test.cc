@@ -1,0 +1,328 @@
+// The owner loop driven one turn at a time, with a fake bus and a manual clock: steal rounds
+// on schedule in the configured encoding, replies to requests, bad events kept out, reloads.
+#include "sidecar/app/owner_loop.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sidecar/app/inbound.h"
+#include "tests/app/fakes.h"
+
+namespace wss::app {
+namespace {
+
+using nlohmann::json;
+using testing::assigned;
+using testing::FakeBus;
+using testing::ManualClock;
+using testing::metrics;
+using testing::request;
+
+config::Config baseConfig() {
+  config::Config c;
+  c.stealing.steal_interval_ms = 500;
+  c.subjects.work_steal = "fleet.steal";
+  c.encoding = codec::Encoding::kJson;
+  return c;
+}
+
+// An OwnerLoop with everything it needs, faked where it touches the world.
+struct Loop {
+  explicit Loop(config::Config config = baseConfig(), std::string boot_id = "",
+                ConfigLoader reload = {})
+      : loop(std::move(config), OwnerLoopDeps{bus, queue, counters, clock, std::move(reload),
+                                              std::move(boot_id), &snapshots}) {}
+
+  // Runs one turn with `items` at the clock's current time.
+  core::TimeMs turn(std::vector<WorkItem> items = {}) { return loop.turn(items); }
+  // Takes what the Inbound handlers queued and runs one turn with it.
+  core::TimeMs turnWithQueued() {
+    std::vector<WorkItem> items;
+    REQUIRE(queue.popAll(items, std::chrono::steady_clock::now()));
+    return loop.turn(items);
+  }
+  // A hot agent with 10 queued tasks and an idle one: worth a steal.
+  void loadFleet() {
+    std::vector<WorkItem> items;
+    for (int i = 0; i < 10; ++i) items.push_back(assigned("hot", "t-" + std::to_string(i)));
+    items.push_back(metrics("idle", 5));
+    turn(std::move(items));
+  }
+  json ask(Service service, const std::string& payload = "") {
+    const std::string inbox = "_INBOX." + std::to_string(++requests);
+    turn({request(service, inbox, payload)});
+    const auto replies = bus.on(inbox);
+    REQUIRE(replies.size() == 1);
+    CHECK(replies[0].content_type == "application/json");
+    json body = json::parse(replies[0].payload, nullptr, false);
+    REQUIRE_FALSE(body.is_discarded());
+    return body;
+  }
+
+  FakeBus bus;
+  EventQueue queue;
+  InboundCounters counters;
+  ManualClock clock;
+  observability::SnapshotSlot snapshots;
+  OwnerLoop loop;
+  int requests = 0;
+};
+
+TEST_CASE("a steal round publishes WorkSteal in JSON with its Content-Type - on schedule") {
+  Loop l;
+  l.loadFleet();
+  CHECK(l.bus.on("fleet.steal").empty());  // the first round is one interval after start
+
+  l.clock.advance(499);
+  l.turn();
+  CHECK(l.bus.on("fleet.steal").empty());
+  CHECK(l.loop.coordinator().counters().steal_rounds == 0);
+
+  l.clock.advance(1);
+  l.turn();
+  const auto published = l.bus.on("fleet.steal");
+  REQUIRE(published.size() == 1);
+  CHECK(published[0].content_type == "application/json");
+  const codec::StealOrderResult order =
+      codec::decodeStealOrder(codec::Encoding::kJson, published[0].payload);
+  REQUIRE(order.ok);
+  CHECK(order.order.source_agent_id == "hot");
+  CHECK(order.order.target_agent_id == "idle");
+  CHECK(order.order.tasks_to_steal >= 1);
+  CHECK(order.order.tasks_to_steal == order.order.task_ids.size());
+  CHECK(order.order.operation_id == "steal-1");  // no boot id given
+  // The JSON is the proto3 mapping: lowerCamelCase names.
+  const json body = json::parse(published[0].payload);
+  CHECK(body.at("sourceAgentId") == "hot");
+  CHECK(body.contains("operationId"));
+}
+
+TEST_CASE("steal rounds run every stealInterval - however often the loop turns") {
+  Loop l;
+  for (int t = 0; t < 20; ++t) {
+    l.clock.advance(100);
+    l.turn();
+  }
+  CHECK(l.loop.coordinator().counters().steal_rounds == 4);  // at 500, 1000, 1500, 2000
+  // A loop that wakes late runs one round, not the ones it missed.
+  l.clock.advance(5000);
+  l.turn();
+  CHECK(l.loop.coordinator().counters().steal_rounds == 5);
+  l.clock.advance(499);
+  l.turn();
+  CHECK(l.loop.coordinator().counters().steal_rounds == 5);
+  l.clock.advance(1);
+  l.turn();
+  CHECK(l.loop.coordinator().counters().steal_rounds == 6);
+}
+
+TEST_CASE("turn returns when the next timer is due - at most the steal interval away") {
+  Loop l;
+  const core::TimeMs start = l.clock.nowMs();
+  CHECK(l.turn() == start + 500);
+  l.clock.advance(500);
+  CHECK(l.turn() == start + 1000);
+}
+
+TEST_CASE("encoding protobuf: WorkSteal goes out as protobuf with its Content-Type") {
+  config::Config c = baseConfig();
+  c.encoding = codec::Encoding::kProtobuf;
+  Loop l(c);
+  l.loadFleet();
+  l.clock.advance(500);
+  l.turn();
+  const auto published = l.bus.on("fleet.steal");
+  REQUIRE(published.size() == 1);
+  CHECK(published[0].content_type == "application/protobuf");
+  CHECK_FALSE(codec::decodeStealOrder(codec::Encoding::kJson, published[0].payload).ok);
+  const auto order = codec::decodeStealOrder(codec::Encoding::kProtobuf, published[0].payload);
+  REQUIRE(order.ok);
+  CHECK(order.order.target_agent_id == "idle");
+}
+
+TEST_CASE("stealing disabled: rounds publish nothing") {
+  config::Config c = baseConfig();
+  c.stealing.enabled = false;
+  Loop l(c);
+  l.loadFleet();
+  l.clock.advance(2000);
+  l.turn();
+  CHECK(l.bus.on("fleet.steal").empty());
+}
+
+TEST_CASE("requests are answered on their reply subject - after the events before them") {
+  Loop l;
+  std::vector<WorkItem> items;
+  items.push_back(assigned("a", "t-1"));
+  items.push_back(request(Service::kStats, "_INBOX.stats"));
+  items.push_back(assigned("b", "t-2"));
+  items.push_back(request(Service::kAgents, "_INBOX.agents", R"({"agentId":"b"})"));
+  l.turn(std::move(items));
+
+  const auto stats = l.bus.on("_INBOX.stats");
+  REQUIRE(stats.size() == 1);
+  CHECK(json::parse(stats[0].payload).at("totalAgents") == 1);  // "b" came after the request
+  const auto agents = l.bus.on("_INBOX.agents");
+  REQUIRE(agents.size() == 1);
+  CHECK(json::parse(agents[0].payload).at("agents").at(0).at("agentId") == "b");
+
+  const json ops = l.ask(Service::kOperations);
+  CHECK(ops.is_array());
+  const json best = l.ask(Service::kBestAgent);
+  CHECK(best.contains("agentId"));
+}
+
+TEST_CASE("bad requests get an error reply and count as rejected") {
+  Loop l;
+  const json error = l.ask(Service::kOperations, "{oops");
+  CHECK(error.contains("error"));
+  const json error2 = l.ask(Service::kAgents, R"({"agentId": 1})");
+  CHECK(error2.contains("error"));
+
+  ServiceRequest oversized;
+  oversized.service = Service::kStats;
+  oversized.reply = "_INBOX.big";
+  oversized.oversized = true;
+  l.turn({oversized});
+  const auto big = l.bus.on("_INBOX.big");
+  REQUIRE(big.size() == 1);
+  CHECK_THAT(json::parse(big[0].payload).at("error").get<std::string>(),
+             Catch::Contains("larger than"));
+
+  const json stats = l.ask(Service::kStats);
+  CHECK(stats.at("requestsRejected") == 3);
+  CHECK(stats.at("requestsServed") == 0);  // this one is counted after it is answered
+  CHECK(l.ask(Service::kStats).at("requestsServed") == 1);
+}
+
+TEST_CASE("a reply the bus refuses is replaced by an error reply") {
+  Loop l;
+  l.bus.fail_next = 1;
+  l.turn({request(Service::kStats, "_INBOX.x")});
+  const auto replies = l.bus.on("_INBOX.x");
+  REQUIRE(replies.size() == 1);
+  CHECK_THAT(json::parse(replies[0].payload).at("error").get<std::string>(),
+             Catch::Contains("could not be sent"));
+}
+
+TEST_CASE("bad events are counted - never reach the coordinator - and show in work.stats") {
+  Loop l;
+  LogThrottle throttle;
+  Inbound inbound(l.queue, l.counters, throttle);
+  auto on_assigned = inbound.eventHandler(codec::EventKind::kTaskAssigned, "task.assigned");
+  auto on_completed = inbound.eventHandler(codec::EventKind::kTaskCompleted, "task.completed");
+  auto msg = [](std::string_view payload) {
+    return transport::InboundMessage{"subject", "", "", payload};
+  };
+  on_assigned(msg(R"({"agentId":"a","taskId":"t-1"})"));
+  on_assigned(msg(R"({"taskId":"t-2"})"));               // no agentId
+  on_assigned(msg(R"({"agentId":"evil","taskId":7})"));  // wrong type
+  on_completed(msg("\x01\x02garbage"));                  // undecodable protobuf
+  on_completed(msg(R"({"agentId":"a","taskId":"t-1","duration":100})"));
+  l.turnWithQueued();
+
+  CHECK(l.loop.coordinator().counters().events_applied == 2);
+  const json stats = l.ask(Service::kStats);
+  CHECK(stats.at("eventsProcessed") == 2);
+  CHECK(stats.at("eventsRejected") == 3);
+  CHECK(stats.at("totalAgents") == 1);  // "evil" never got in
+  CHECK(stats.at("inFlightTasks") == 0);
+  CHECK(
+      stats.at("eventsRejectedBySubject") ==
+      json{{"task.assigned", 2}, {"task.completed", 1}, {"task.failed", 0}, {"agent.metrics", 0}});
+  const json evil = l.ask(Service::kAgents, R"({"agentId":"evil"})");
+  CHECK(evil.at("agents").empty());
+
+  // /metrics gets the same figures under the matching kinds.
+  l.clock.advance(1000);
+  l.turn();
+  const observability::MetricsSnapshot snapshot = l.snapshots.latest();
+  using observability::InboundKind;
+  CHECK(snapshot.events(InboundKind::kTaskAssigned).received == 3);
+  CHECK(snapshot.events(InboundKind::kTaskAssigned).rejected == 2);
+  CHECK(snapshot.events(InboundKind::kTaskCompleted).received == 2);
+  CHECK(snapshot.events(InboundKind::kTaskCompleted).rejected == 1);
+  CHECK(snapshot.events(InboundKind::kAgentMetrics).received == 0);
+  CHECK(snapshot.agents.total == 1);
+}
+
+TEST_CASE("operation ids carry the boot id - also after a reload that changes the prefix") {
+  config::Config c = baseConfig();
+  c.source_file = "sidecar.yaml";
+  config::Config reloaded = c;
+  reloaded.stealing.operation_id_prefix = "eu1";
+  reloaded.stealing.steal_interval_ms = 300;
+  int reloads = 0;
+  Loop l(c, "0badcafe", [&] {
+    ++reloads;
+    return config::LoadResult{true, reloaded, ""};
+  });
+  l.loadFleet();
+  l.clock.advance(500);
+  l.turn();
+  auto published = l.bus.on("fleet.steal");
+  REQUIRE(published.size() == 1);
+  CHECK(codec::decodeStealOrder(codec::Encoding::kJson, published[0].payload).order.operation_id ==
+        "steal-0badcafe-1");
+
+  l.turn({ReloadRequest{}});
+  REQUIRE(reloads == 1);
+  CHECK(l.loop.coordinator().config().operation_id_prefix == "eu1-0badcafe");
+  CHECK(l.loop.coordinator().config().steal_interval_ms == 300);
+  // The next round comes one new interval after the reload; its id has the same boot id.
+  std::vector<WorkItem> more;
+  for (int i = 0; i < 10; ++i) more.push_back(assigned("hot2", "u-" + std::to_string(i)));
+  more.push_back(metrics("idle2", 5));
+  l.turn(std::move(more));
+  l.clock.advance(300);
+  l.turn();
+  published = l.bus.on("fleet.steal");
+  REQUIRE(published.size() >= 2);
+  const std::string id =
+      codec::decodeStealOrder(codec::Encoding::kJson, published.back().payload).order.operation_id;
+  CHECK(id.rfind("eu1-0badcafe-", 0) == 0);
+  CHECK(id != "eu1-0badcafe-1");  // numbering continues
+}
+
+TEST_CASE("two starts with different boot ids never mint the same operation id") {
+  std::vector<std::string> ids;
+  for (int start = 0; start < 2; ++start) {
+    Loop l(baseConfig(), makeBootId());
+    l.loadFleet();
+    l.clock.advance(500);
+    l.turn();
+    const auto published = l.bus.on("fleet.steal");
+    REQUIRE(published.size() == 1);
+    ids.push_back(
+        codec::decodeStealOrder(codec::Encoding::kJson, published[0].payload).order.operation_id);
+  }
+  CHECK(ids[0].rfind("steal-", 0) == 0);
+  CHECK(ids[0].size() == std::string("steal-12345678-1").size());
+  CHECK(ids[0] != ids[1]);
+}
+
+TEST_CASE("a failed reload keeps the running stealing section") {
+  config::Config c = baseConfig();
+  c.source_file = "sidecar.yaml";
+  Loop l(c, "", [] { return config::LoadResult{false, {}, "sidecar.yaml:3: key 'x': bad"}; });
+  l.turn({ReloadRequest{}});
+  CHECK(l.loop.coordinator().config().steal_interval_ms == 500);
+  CHECK(l.ask(Service::kStats).at("stealingEnabled") == true);
+}
+
+TEST_CASE("a reload can turn stealing off") {
+  config::Config c = baseConfig();
+  c.source_file = "sidecar.yaml";
+  config::Config off = c;
+  off.stealing.enabled = false;
+  Loop l(c, "", [&] { return config::LoadResult{true, off, ""}; });
+  l.loadFleet();
+  l.turn({ReloadRequest{}});
+  CHECK(l.ask(Service::kStats).at("stealingEnabled") == false);
+  l.clock.advance(2000);
+  l.turn();
+  CHECK(l.bus.on("fleet.steal").empty());
+}
+
+}  // namespace
+}  // namespace wss::app
