@@ -207,6 +207,12 @@ int App::run() {
       exit_code = kExitRuntimeError;
       break;
     }
+    if (connection.lost()) {
+      // cnats gave up and will not reconnect: exit so a supervisor starts a fresh sidecar.
+      spdlog::error("NATS connection lost for good; exiting so a supervisor restarts the sidecar");
+      exit_code = kExitRuntimeError;
+      break;
+    }
   }
   return shutdown(exit_code);
 }

@@ -177,18 +177,19 @@ void Coordinator::State::resolveSteal(TaskNode& node, bool moved, TimeMs now) {
   Operation* op = findOperation(task.pending_steal);
   task.pending_steal = kNoOperation;
   if (op == nullptr) return;
-  AgentIndex source = findAgent(op->source);
-  AgentIndex target = findAgent(op->target);
-  if (source != kNoAgent && agents[source].outgoing > 0) --agents[source].outgoing;
-  if (target != kNoAgent && agents[target].incoming > 0) --agents[target].incoming;
+  const AgentIndex source = op->source_index;
+  const AgentIndex target = op->target_index;
+  assert(agents[source].in_use && agents[target].in_use);
+  if (agents[source].outgoing > 0) --agents[source].outgoing;
+  if (agents[target].incoming > 0) --agents[target].incoming;
   ++op->resolved;
   if (moved) {
     ++op->confirmed;
     ++counters.tasks_moved;
   }
   finishIfResolved(*op, now);
-  if (source != kNoAgent) removeIfDrained(source);
-  if (target != kNoAgent && target != source) removeIfDrained(target);
+  removeIfDrained(source);
+  if (target != source) removeIfDrained(target);
 }
 
 void Coordinator::State::finishIfResolved(Operation& op, TimeMs now) {
@@ -209,8 +210,7 @@ void Coordinator::State::expireSteals(TimeMs now) {
   for (OperationSeq seq : pending) {
     Operation* op = findOperation(seq);
     if (op == nullptr || op->status != OperationStatus::kExecuting) continue;
-    AgentIndex target = findAgent(op->target);
-    bool target_gone = target == kNoAgent || agents[target].departed;
+    const bool target_gone = agents[op->target_index].departed;
     if (!target_gone && now - op->start < config.steal_timeout_ms) {
       still_pending.push_back(seq);
       continue;

@@ -63,6 +63,10 @@ struct Operation {
   std::string id;
   std::string source;
   std::string target;
+  // While the operation executes, both agents hold a stake in it (the source its named tasks,
+  // the target its incoming count), so neither slot can be freed or reused until it ends.
+  AgentIndex source_index = kNoAgent;
+  AgentIndex target_index = kNoAgent;
   std::vector<std::string> task_ids;
   std::uint32_t tasks_to_steal = 0;
   std::uint32_t confirmed = 0;

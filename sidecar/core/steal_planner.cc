@@ -73,13 +73,16 @@ std::uint64_t pairKey(AgentIndex source, AgentIndex target) {
 }
 
 std::string formatReason(const Agent& source, const Agent& target, const Batch& batch) {
-  std::string reason = source.departed ? "re-home from departed agent " + source.id
-                                       : "rebalance " + source.id;
-  if (!source.departed) {
-    reason += " (newest task done in ~" + std::to_string(std::llround(batch.source_finish)) + " ms)";
+  std::string reason;
+  reason.reserve(96 + source.id.size() + target.id.size());
+  if (source.departed) {
+    reason.append("re-home from departed agent ").append(source.id);
+  } else {
+    reason.append("rebalance ").append(source.id).append(" (newest task done in ~");
+    reason.append(std::to_string(std::llround(batch.source_finish))).append(" ms)");
   }
-  reason += " -> " + target.id + " (done in ~" +
-            std::to_string(std::llround(batch.target_finish)) + " ms)";
+  reason.append(" -> ").append(target.id).append(" (done in ~");
+  reason.append(std::to_string(std::llround(batch.target_finish))).append(" ms)");
   return reason;
 }
 
@@ -278,6 +281,8 @@ std::vector<StealOrder> Coordinator::State::planRound(TimeMs now) {
     op.id = config.operation_id_prefix + "-" + std::to_string(op.seq);
     op.source = source.id;
     op.target = target.id;
+    op.source_index = batch.source;
+    op.target_index = batch.target;
     op.tasks_to_steal = batch.size();
     op.reason = formatReason(source, target, batch);
     op.start = now;

@@ -226,7 +226,10 @@ void Connection::onReconnected(natsConnection* /*nc*/, void* closure) {
 
 void Connection::onClosed(natsConnection* /*nc*/, void* closure) {
   auto* self = static_cast<Connection*>(closure);
-  if (!self->closing_.load()) spdlog::error("NATS connection closed unexpectedly");
+  if (!self->closing_.load()) {
+    spdlog::error("NATS connection closed unexpectedly");
+    self->lost_.store(true);
+  }
   std::lock_guard lock(self->closed_mutex_);
   self->closed_ = true;
   self->closed_cv_.notify_all();

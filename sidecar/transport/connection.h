@@ -61,6 +61,9 @@ class Connection final : public Bus {
   [[nodiscard]] Status flush(std::int64_t timeout_ms);
 
   [[nodiscard]] bool connected() const;
+  // True once cnats closed the connection for good without being asked to (it gave up, e.g.
+  // after a first handshake that never completed): nothing will reconnect it. Any thread.
+  [[nodiscard]] bool lost() const { return lost_.load(); }
   // The URL of the server connected to, empty when not connected. Any thread.
   [[nodiscard]] std::string connectedUrl() const;
 
@@ -90,6 +93,7 @@ class Connection final : public Bus {
   mutable std::mutex subscriptions_mutex_;                    // guards reads from others
 
   std::atomic<bool> closing_{false};
+  std::atomic<bool> lost_{false};
   std::atomic<std::uint64_t> disconnects_{0};
   std::atomic<std::uint64_t> reconnects_{0};
   std::atomic<std::uint64_t> slow_consumer_events_{0};

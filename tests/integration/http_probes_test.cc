@@ -162,6 +162,24 @@ TEST_CASE("HTTP answers while the first NATS connect attempt is still waiting",
   // The sidecar is killed on the way out: this test is only about the first seconds.
 }
 
+TEST_CASE("a first connect whose handshake never completes ends in exit 1, not a silent hang",
+          "[integration][http]") {
+  const int nats_port = findFreePort();
+  int http_port = findFreePort();
+  while (http_port == nats_port) http_port = findFreePort();
+  SilentListener silent(nats_port);
+  SidecarWithHttp sidecar(
+      SidecarOptions::forServer("nats://127.0.0.1:" + std::to_string(nats_port)), http_port,
+      "300ms");
+  // cnats gives up on such a server for good; the sidecar must not linger half alive.
+  REQUIRE(eventually([&] { return !sidecar.running(); }, 20s));
+  const auto exit = sidecar.stop();
+  INFO(sidecar.log());
+  REQUIRE(exit);
+  CHECK(exit->exited);
+  CHECK(exit->code == 1);
+}
+
 TEST_CASE("stopping while NATS was never reachable - with HTTP serving - exits 0",
           "[integration][http]") {
   const int nats_port = findFreePort();
