@@ -13,8 +13,7 @@
 namespace wss::bench {
 
 std::unique_ptr<ChildProcess> ChildProcess::start(const std::vector<std::string>& argv,
-                                                  const std::string& log_file,
-                                                  std::string* error) {
+                                                  const std::string& log_file, std::string* error) {
   if (argv.empty()) {
     if (error != nullptr) *error = "empty command";
     return nullptr;

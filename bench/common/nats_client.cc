@@ -49,8 +49,8 @@ natsStatus NatsClient::publish(const std::string& subject, std::string_view payl
   return s;
 }
 
-std::optional<std::string> NatsClient::request(const std::string& subject,
-                                               std::string_view payload, int timeout_ms) {
+std::optional<std::string> NatsClient::request(const std::string& subject, std::string_view payload,
+                                               int timeout_ms) {
   natsMsg* reply = nullptr;
   natsStatus s = natsConnection_Request(&reply, conn_, subject.c_str(), payload.data(),
                                         static_cast<int>(payload.size()), timeout_ms);
@@ -60,7 +60,9 @@ std::optional<std::string> NatsClient::request(const std::string& subject,
   return out;
 }
 
-natsStatus NatsClient::flush(int timeout_ms) { return natsConnection_FlushTimeout(conn_, timeout_ms); }
+natsStatus NatsClient::flush(int timeout_ms) {
+  return natsConnection_FlushTimeout(conn_, timeout_ms);
+}
 
 std::string_view contentTypeOf(natsMsg* msg) {
   const char* value = nullptr;

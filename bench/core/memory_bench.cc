@@ -24,7 +24,8 @@ std::size_t rssBytes() {
 
 int main(int argc, char** argv) {
   const std::uint32_t agents = argc > 1 ? static_cast<std::uint32_t>(std::stoul(argv[1])) : 100'000;
-  const std::uint32_t tasks_per_agent = argc > 2 ? static_cast<std::uint32_t>(std::stoul(argv[2])) : 10;
+  const std::uint32_t tasks_per_agent =
+      argc > 2 ? static_cast<std::uint32_t>(std::stoul(argv[2])) : 10;
   wss::core::Coordinator coordinator{wss::core::CoordinatorConfig{}};
   wss::core::TimeMs now = 1'000'000;
 
@@ -65,11 +66,11 @@ int main(int argc, char** argv) {
   const double per_task = static_cast<double>(heap2 - heap1) / static_cast<double>(task_count);
   const double rss_agent = static_cast<double>(rss1 - rss0) / agents;
   const double rss_task = static_cast<double>(rss2 - rss1) / static_cast<double>(task_count);
-  std::printf("{\"agents\":%u,\"tasks\":%llu,\"heapBytesPerAgent\":%.0f,\"heapBytesPerTask\":%.0f,"
-              "\"rssBytesPerAgent\":%.0f,\"rssBytesPerTask\":%.0f,\"inFlight\":%llu}\n",
-              agents, static_cast<unsigned long long>(task_count), per_agent, per_task, rss_agent,
-              rss_task,
-              static_cast<unsigned long long>(coordinator.stats(now).in_flight_tasks));
+  std::printf(
+      "{\"agents\":%u,\"tasks\":%llu,\"heapBytesPerAgent\":%.0f,\"heapBytesPerTask\":%.0f,"
+      "\"rssBytesPerAgent\":%.0f,\"rssBytesPerTask\":%.0f,\"inFlight\":%llu}\n",
+      agents, static_cast<unsigned long long>(task_count), per_agent, per_task, rss_agent, rss_task,
+      static_cast<unsigned long long>(coordinator.stats(now).in_flight_tasks));
   const bool ok = per_agent < 1024 && per_task < 128;
   std::fprintf(stderr, "memory: %.0f B/agent (goal < 1024), %.0f B/task (goal < 128): %s\n",
                per_agent, per_task, ok ? "within goal" : "OVER GOAL");

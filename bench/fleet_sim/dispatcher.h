@@ -28,7 +28,7 @@ class Dispatcher {
   DispatchPolicy policy_;
   double hot_share_;
   std::mt19937_64 rng_;
-  std::size_t next_ = 0;  // round-robin cursor
+  std::size_t next_ = 0;                 // round-robin cursor
   std::vector<std::size_t> candidates_;  // scratch
 };
 

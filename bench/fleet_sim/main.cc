@@ -7,9 +7,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench/common/nats_client.h"
@@ -99,8 +99,8 @@ bool parseArgs(int argc, char** argv, Args* out, std::string* error) {
           *error = "--encoding must be json or protobuf";
           return false;
         }
-        out->sim.encoding = e == "json" ? wss::codec::Encoding::kJson
-                                        : wss::codec::Encoding::kProtobuf;
+        out->sim.encoding =
+            e == "json" ? wss::codec::Encoding::kJson : wss::codec::Encoding::kProtobuf;
       } else if (arg == "--nats-url") {
         out->nats_url = v;
       } else if (arg == "--sidecar-note") {
@@ -128,8 +128,8 @@ bool parseArgs(int argc, char** argv, Args* out, std::string* error) {
       return false;
     }
   }
-  if (out->sim.metrics_interval_us <= 0 || out->sim.grace_s < 0 ||
-      out->sim.failure_rate < 0 || out->sim.failure_rate >= 1) {
+  if (out->sim.metrics_interval_us <= 0 || out->sim.grace_s < 0 || out->sim.failure_rate < 0 ||
+      out->sim.failure_rate >= 1) {
     *error = "out-of-range --metrics-interval-ms, --grace-s or --failure-rate";
     return false;
   }
@@ -233,8 +233,8 @@ int main(int argc, char** argv) {
     out << "# task_id latency_ms ideal_latency_ms (-1: lost)\n";
     char line[96];
     for (std::size_t i = 0; i < latency.size(); ++i) {
-      std::snprintf(line, sizeof line, "%s %.3f %.3f\n", scenario->tasks[i].id.c_str(),
-                    latency[i], ideal.latency_ms[i]);
+      std::snprintf(line, sizeof line, "%s %.3f %.3f\n", scenario->tasks[i].id.c_str(), latency[i],
+                    ideal.latency_ms[i]);
       out << line;
     }
     if (!out) {

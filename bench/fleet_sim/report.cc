@@ -95,9 +95,8 @@ nlohmann::json toJson(const RunReport& r) {
 void printTable(const RunReport& r, std::FILE* out) {
   const auto& st = r.steals;
   std::fprintf(out, "\nfleet-sim %s (%s), seed %llu, %zu agents, load %.2f, encoding %s%s%s\n",
-               r.scenario.c_str(), r.description.c_str(),
-               static_cast<unsigned long long>(r.seed), r.agents, r.offered_load,
-               r.encoding.c_str(), r.sidecar_note.empty() ? "" : ", ",
+               r.scenario.c_str(), r.description.c_str(), static_cast<unsigned long long>(r.seed),
+               r.agents, r.offered_load, r.encoding.c_str(), r.sidecar_note.empty() ? "" : ", ",
                r.sidecar_note.c_str());
   std::fprintf(out, "  %-34s %14s %14s\n", "", "this run", "ideal");
   const auto row = [&](const char* name, double run, double ideal, const char* fmt) {
@@ -131,7 +130,8 @@ void printTable(const RunReport& r, std::FILE* out) {
   row("latency p95 ms", r.latency.p95, r.ideal.p95, "%.0f");
   row("latency p99 ms", r.latency.p99, r.ideal.p99, "%.0f");
   row("latency max ms", r.latency.max, r.ideal.max, "%.0f");
-  std::fprintf(out, "  p99 / ideal p99 = %.2f; goal (<= 1.5, nothing lost/duplicated/misplaced): %s\n",
+  std::fprintf(out,
+               "  p99 / ideal p99 = %.2f; goal (<= 1.5, nothing lost/duplicated/misplaced): %s\n",
                r.p99Ratio(), r.goalMet() ? "MET" : "NOT MET");
   std::fflush(out);
 }
@@ -182,7 +182,10 @@ void printComparison(const std::vector<nlohmann::json>& runs, std::FILE* out) {
       {"completed", {"completed"}, {"ideal", "completed"}, "%.0f"},
       {"lost", {"lost"}, {"ideal", "lost"}, "%.0f"},
       {"duplicated", {"duplicated"}, {"ideal", "duplicated"}, "%.0f"},
-      {"capability violations", {"capabilityViolations"}, {"ideal", "capabilityViolations"}, "%.0f"},
+      {"capability violations",
+       {"capabilityViolations"},
+       {"ideal", "capabilityViolations"},
+       "%.0f"},
       {"steal refused: incapable", {"steals", "refused", "targetIncapable"}, {}, "%.0f"},
       {"work.steal received", {"steals", "orders"}, {}, "%.0f"},
       {"tasks moved", {"steals", "tasksMoved"}, {}, "%.0f"},
@@ -209,24 +212,21 @@ void printComparison(const std::vector<nlohmann::json>& runs, std::FILE* out) {
 }
 
 void printSummary(const std::vector<nlohmann::json>& runs, std::FILE* out) {
-  std::fprintf(out, "  %-13s %-16s %-8s %7s %5s %4s %4s %7s %7s %7s %8s %8s %6s %5s\n",
-               "scenario", "run", "encoding", "tasks", "lost", "dup", "viol", "steals",
-               "moved", "p50", "p99", "ideal99", "ratio", "goal");
+  std::fprintf(out, "  %-13s %-16s %-8s %7s %5s %4s %4s %7s %7s %7s %8s %8s %6s %5s\n", "scenario",
+               "run", "encoding", "tasks", "lost", "dup", "viol", "steals", "moved", "p50", "p99",
+               "ideal99", "ratio", "goal");
   for (const auto& r : runs) {
-    std::fprintf(out, "  %-13s %-16s %-8s %7s %5s %4s %4s %7s %7s %7s %8s %8s %6s %5s\n",
-                 r.value("scenario", "?").c_str(), r.value("sidecarNote", "").substr(0, 16).c_str(),
-                 r.value("encoding", "").c_str(), cell(num(r, {"tasks"})).c_str(),
-                 cell(num(r, {"lost"})).c_str(), cell(num(r, {"duplicated"})).c_str(),
-                 cell(num(r, {"capabilityViolations"}) +
-                      num(r, {"steals", "refused", "targetIncapable"}))
-                     .c_str(),
-                 cell(num(r, {"steals", "orders"})).c_str(),
-                 cell(num(r, {"steals", "tasksMoved"})).c_str(),
-                 cell(num(r, {"latencyMs", "p50"})).c_str(),
-                 cell(num(r, {"latencyMs", "p99"})).c_str(),
-                 cell(num(r, {"ideal", "latencyMs", "p99"})).c_str(),
-                 cell(num(r, {"p99VsIdeal"}), "%.2f").c_str(),
-                 r.value("goalMet", false) ? "yes" : "no");
+    std::fprintf(
+        out, "  %-13s %-16s %-8s %7s %5s %4s %4s %7s %7s %7s %8s %8s %6s %5s\n",
+        r.value("scenario", "?").c_str(), r.value("sidecarNote", "").substr(0, 16).c_str(),
+        r.value("encoding", "").c_str(), cell(num(r, {"tasks"})).c_str(),
+        cell(num(r, {"lost"})).c_str(), cell(num(r, {"duplicated"})).c_str(),
+        cell(num(r, {"capabilityViolations"}) + num(r, {"steals", "refused", "targetIncapable"}))
+            .c_str(),
+        cell(num(r, {"steals", "orders"})).c_str(), cell(num(r, {"steals", "tasksMoved"})).c_str(),
+        cell(num(r, {"latencyMs", "p50"})).c_str(), cell(num(r, {"latencyMs", "p99"})).c_str(),
+        cell(num(r, {"ideal", "latencyMs", "p99"})).c_str(),
+        cell(num(r, {"p99VsIdeal"}), "%.2f").c_str(), r.value("goalMet", false) ? "yes" : "no");
   }
   std::fflush(out);
 }

@@ -4,11 +4,10 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace wss::sim {
 
@@ -29,7 +28,7 @@ struct StealCounters {
   std::uint64_t tasks_moved = 0;        // queued tasks moved to the target and confirmed
   std::uint64_t orphans_rehomed = 0;    // tasks of a dead agent re-homed (part of moved)
   // Refused, by reason:
-  std::uint64_t refused_not_queued = 0;         // started, finished or not on the source
+  std::uint64_t refused_not_queued = 0;          // started, finished or not on the source
   std::uint64_t refused_target_unavailable = 0;  // target unknown, not joined or dead
   std::uint64_t refused_target_incapable = 0;    // target lacks a required capability
   std::uint64_t refused_source_unknown = 0;
@@ -49,9 +48,9 @@ struct RunReport {
 
   std::uint64_t tasks = 0;
   std::uint64_t completed = 0;
-  std::uint64_t lost = 0;             // never completed by the end of the grace period
-  std::uint64_t lost_orphaned = 0;    // ... of which held by a dead agent
-  std::uint64_t duplicated = 0;       // completed more than once
+  std::uint64_t lost = 0;                   // never completed by the end of the grace period
+  std::uint64_t lost_orphaned = 0;          // ... of which held by a dead agent
+  std::uint64_t duplicated = 0;             // completed more than once
   std::uint64_t capability_violations = 0;  // run by an agent lacking a capability
   std::uint64_t failures_injected = 0;
   std::uint32_t max_queue_depth = 0;  // deepest agent queue seen

@@ -137,8 +137,7 @@ Scenario capabilities(std::mt19937_64& rng, int agents, double duration_s, doubl
 Scenario churn(std::mt19937_64& rng, int agents, double duration_s, double load) {
   Scenario s;
   s.name = "churn";
-  s.description =
-      "10 agents join and 8 die holding queued tasks; the dying ones are the busiest";
+  s.description = "10 agents join and 8 die holding queued tasks; the dying ones are the busiest";
   s.policy = DispatchPolicy::kHotSpot;
   s.hot_share = 0.3;
   const int n = agents > 0 ? agents : 40;
@@ -199,7 +198,8 @@ std::optional<Scenario> makeScenario(const ScenarioParams& p, std::string* error
   }
   // One stream per scenario name and seed, so scenarios do not share random numbers.
   std::uint64_t name_hash = 1469598103934665603ULL;  // FNV-1a: stable across platforms
-  for (const char c : p.name) name_hash = (name_hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  for (const char c : p.name)
+    name_hash = (name_hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
   std::seed_seq seq{p.seed, name_hash};
   std::mt19937_64 rng(seq);
   std::optional<Scenario> s;

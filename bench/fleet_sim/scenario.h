@@ -30,9 +30,9 @@ struct AgentSpec {
   double speed = 1.0;  // work-ms done per wall-ms per slot
   std::uint32_t concurrency = 2;
   std::vector<std::string> capabilities;
-  Us join_us = 0;               // first agent.metrics
-  std::optional<Us> death_us;   // goes offline with whatever it holds
-  bool hot = false;             // favoured by a hot-spot dispatcher
+  Us join_us = 0;              // first agent.metrics
+  std::optional<Us> death_us;  // goes offline with whatever it holds
+  bool hot = false;            // favoured by a hot-spot dispatcher
 };
 
 struct TaskSpec {
@@ -57,9 +57,9 @@ struct Scenario {
 struct ScenarioParams {
   std::string name;
   std::uint64_t seed = 1;
-  double duration_s = 0;   // 0: the scenario's default
-  int agents = 0;          // 0: the scenario's default
-  double load = 0;         // target utilisation of the fleet; 0: the scenario's default
+  double duration_s = 0;  // 0: the scenario's default
+  int agents = 0;         // 0: the scenario's default
+  double load = 0;        // target utilisation of the fleet; 0: the scenario's default
 };
 
 // The scenario names, in the order scripts run them.

@@ -19,11 +19,11 @@ namespace {
 constexpr Us kNever = std::numeric_limits<Us>::max();
 
 enum class TaskState : std::uint8_t {
-  kPending,    // not arrived yet
-  kUnplaced,   // arrived, no live capable agent at the time: lost
-  kQueued,     // in `agent`'s queue
-  kRunning,    // on one of `agent`'s slots
-  kOrphaned,   // held by `agent` when it died
+  kPending,   // not arrived yet
+  kUnplaced,  // arrived, no live capable agent at the time: lost
+  kQueued,    // in `agent`'s queue
+  kRunning,   // on one of `agent`'s slots
+  kOrphaned,  // held by `agent` when it died
   kCompleted,
 };
 
@@ -68,7 +68,10 @@ std::optional<TaskIndex> parseTaskId(const std::string& id) {
 
 struct Simulation::State {
   State(const Scenario& s, SimOptions o, bench::NatsClient& n)
-      : scenario(s), options(std::move(o)), nats(n), dispatcher(s, s.seed),
+      : scenario(s),
+        options(std::move(o)),
+        nats(n),
+        dispatcher(s, s.seed),
         failure_rng(s.seed ^ 0xfa11U) {
     agents.reserve(s.agents.size());
     for (std::size_t i = 0; i < s.agents.size(); ++i) {
@@ -107,8 +110,8 @@ struct Simulation::State {
   std::ofstream steals_log;
 
   [[nodiscard]] Us now() const {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::steady_clock::now() - t0)
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                 t0)
         .count();
   }
 
@@ -124,10 +127,10 @@ struct Simulation::State {
 
   void publishAssigned(std::size_t agent, TaskIndex task) {
     const auto& spec = scenario.tasks[task];
-    publish("task.assigned", core::TaskAssigned{.agent_id = agents[agent].spec().id,
-                                                .task_id = spec.id,
-                                                .required_capabilities =
-                                                    spec.required_capabilities});
+    publish("task.assigned",
+            core::TaskAssigned{.agent_id = agents[agent].spec().id,
+                               .task_id = spec.id,
+                               .required_capabilities = spec.required_capabilities});
   }
 
   void publishMetrics(std::size_t a, Us now) {
@@ -163,8 +166,8 @@ struct Simulation::State {
     run.state = TaskState::kQueued;
     run.agent = static_cast<std::uint32_t>(a);
     agents[a].enqueue(task);
-    figures.max_queue_depth = std::max(figures.max_queue_depth,
-                                       static_cast<std::uint32_t>(agents[a].queue().size()));
+    figures.max_queue_depth =
+        std::max(figures.max_queue_depth, static_cast<std::uint32_t>(agents[a].queue().size()));
     publishAssigned(a, task);
     tryStart(a, now);
   }
@@ -181,8 +184,7 @@ struct Simulation::State {
   void arrive(TaskIndex task, Us now) {
     tasks[task].dispatched_us = now;
     max_dispatch_lag_ms = std::max(
-        max_dispatch_lag_ms,
-        static_cast<double>(now - scenario.tasks[task].arrival_us) / kUsPerMs);
+        max_dispatch_lag_ms, static_cast<double>(now - scenario.tasks[task].arrival_us) / kUsPerMs);
     dispatch(task, now);
   }
 
@@ -211,8 +213,7 @@ struct Simulation::State {
       }
       case EventKind::kCompletion: {
         TaskRun& run = tasks[ev.task];
-        if (run.state != TaskState::kRunning || run.epoch != ev.epoch ||
-            run.agent != ev.agent) {
+        if (run.state != TaskState::kRunning || run.epoch != ev.epoch || run.agent != ev.agent) {
           break;  // abandoned when its agent died
         }
         agent.finish(ev.task, now);
@@ -226,10 +227,10 @@ struct Simulation::State {
           dispatch(ev.task, now);  // re-dispatched, so it is not lost
         } else {
           publish("task.completed",
-                  core::TaskCompleted{.agent_id = agent.spec().id,
-                                      .task_id = spec.id,
-                                      .duration_ms = static_cast<double>(now - run.started_us) /
-                                                     kUsPerMs});
+                  core::TaskCompleted{
+                      .agent_id = agent.spec().id,
+                      .task_id = spec.id,
+                      .duration_ms = static_cast<double>(now - run.started_us) / kUsPerMs});
           if (++run.completions == 1) {
             ++completed;
             run.completed_us = now;
@@ -281,9 +282,8 @@ struct Simulation::State {
                     R"("outcome":"%s","reason":"%s"})",
                     static_cast<double>(now) / kUsPerMs, order.operation_id.c_str(),
                     order.source_agent_id.c_str(), order.target_agent_id.c_str(),
-                    static_cast<unsigned long long>(named),
-                    static_cast<unsigned long long>(moved), load(src), load(dst), outcome,
-                    order.reason.substr(0, 120).c_str());
+                    static_cast<unsigned long long>(named), static_cast<unsigned long long>(moved),
+                    load(src), load(dst), outcome, order.reason.substr(0, 120).c_str());
       steals_log << line << '\n';
     };
 
@@ -453,8 +453,8 @@ void Simulation::run(RunReport* report, std::vector<double>* latency_ms) {
         std::fprintf(stderr,
                      "%s t=%3llds agents=%zu queued=%zu maxq=%zu steals/s=%llu moved/s=%llu "
                      "completed=%llu/%zu\n",
-                     st.options.label.c_str(), static_cast<long long>(now / kUsPerS), alive,
-                     queued, max_q, static_cast<unsigned long long>(ss.orders - last_orders),
+                     st.options.label.c_str(), static_cast<long long>(now / kUsPerS), alive, queued,
+                     max_q, static_cast<unsigned long long>(ss.orders - last_orders),
                      static_cast<unsigned long long>(ss.tasks_moved - last_moved),
                      static_cast<unsigned long long>(st.completed), n);
         last_orders = ss.orders;

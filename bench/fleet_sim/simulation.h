@@ -24,13 +24,13 @@ namespace wss::sim {
 
 struct SimOptions {
   codec::Encoding encoding = codec::Encoding::kJson;
-  bool progress = false;           // a status line on stderr once a second
-  std::string label;               // prefixes the progress line
-  double grace_s = 30;             // after the last arrival, how long to wait for completions
-  double idle_stop_s = 3;          // stop early when the live fleet is idle this long
+  bool progress = false;   // a status line on stderr once a second
+  std::string label;       // prefixes the progress line
+  double grace_s = 30;     // after the last arrival, how long to wait for completions
+  double idle_stop_s = 3;  // stop early when the live fleet is idle this long
   Us metrics_interval_us = 200 * kUsPerMs;
-  double failure_rate = 0;         // share of task runs that fail and are re-dispatched
-  std::string steals_log;          // JSON lines, one per work.steal received; empty: none
+  double failure_rate = 0;  // share of task runs that fail and are re-dispatched
+  std::string steals_log;   // JSON lines, one per work.steal received; empty: none
 };
 
 class Simulation {

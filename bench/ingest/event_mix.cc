@@ -45,22 +45,24 @@ EventMix makeEventMix(std::size_t count, std::size_t agents, std::uint64_t seed,
     } else if ((r < 0.6 && held[a].size() < 6) || held[a].empty()) {
       const std::uint64_t t = next_task++;
       held[a].push_back(t);
-      add(0, core::TaskAssigned{.agent_id = id(a),
-                                .task_id = "t-" + std::to_string(t),
-                                .required_capabilities =
-                                    t % 10 == 0 ? std::vector<std::string>{"gpu"}
-                                                : std::vector<std::string>{},
-                                .priority = 0});
+      add(0,
+          core::TaskAssigned{.agent_id = id(a),
+                             .task_id = "t-" + std::to_string(t),
+                             .required_capabilities = t % 10 == 0 ? std::vector<std::string>{"gpu"}
+                                                                  : std::vector<std::string>{},
+                             .priority = 0});
       ++mix.assigned;
     } else {
       const std::uint64_t t = held[a].front();
       held[a].pop_front();
       if (u(rng) < 0.05) {
-        add(2, core::TaskFailed{.agent_id = id(a), .task_id = "t-" + std::to_string(t),
-                                .error = "exit status 1"});
+        add(2,
+            core::TaskFailed{
+                .agent_id = id(a), .task_id = "t-" + std::to_string(t), .error = "exit status 1"});
         ++mix.failed;
       } else {
-        add(1, core::TaskCompleted{.agent_id = id(a), .task_id = "t-" + std::to_string(t),
+        add(1, core::TaskCompleted{.agent_id = id(a),
+                                   .task_id = "t-" + std::to_string(t),
                                    .duration_ms = 50 + 450 * u(rng)});
         ++mix.completed;
       }

@@ -16,8 +16,8 @@ struct EncodedEvent {
   std::string payload;
 };
 
-inline constexpr const char* kIngestSubjects[] = {"task.assigned", "task.completed",
-                                                  "task.failed", "agent.metrics"};
+inline constexpr const char* kIngestSubjects[] = {"task.assigned", "task.completed", "task.failed",
+                                                  "agent.metrics"};
 
 struct EventMix {
   std::vector<EncodedEvent> events;

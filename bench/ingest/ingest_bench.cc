@@ -13,11 +13,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "bench/common/child_process.h"
 #include "bench/common/nats_client.h"
@@ -61,8 +60,8 @@ std::vector<std::string> splitList(const std::string& s) {
   std::size_t start = 0;
   while (start <= s.size()) {
     const std::size_t comma = s.find(',', start);
-    const std::string item = s.substr(start, comma == std::string::npos ? std::string::npos
-                                                                         : comma - start);
+    const std::string item =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (!item.empty()) out.push_back(item);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -84,7 +83,8 @@ struct Measurement {
   double total_s = 0;    // first publish -> last event processed
   bool ok = false;
   std::string error;
-  Measurement(std::string enc, std::string tgt) : encoding(std::move(enc)), target(std::move(tgt)) {}
+  Measurement(std::string enc, std::string tgt)
+      : encoding(std::move(enc)), target(std::move(tgt)) {}
   [[nodiscard]] double rate() const { return total_s > 0 ? processed / total_s : 0; }
   [[nodiscard]] double publishRate() const { return publish_s > 0 ? published / publish_s : 0; }
 };
@@ -192,8 +192,8 @@ Measurement runSidecar(const Args& args, const wss::bench::EventMix& mix, const 
         << "log:\n  level: warn\n";
   }
   std::string error;
-  auto sidecar = wss::bench::ChildProcess::start({args.sidecar, "--config", config_file},
-                                                 log_file, &error);
+  auto sidecar =
+      wss::bench::ChildProcess::start({args.sidecar, "--config", config_file}, log_file, &error);
   if (!sidecar) {
     m.error = "cannot start sidecar: " + error;
     return m;
@@ -263,8 +263,7 @@ bool parseArgs(int argc, char** argv, Args* a, std::string* error) {
   a->nats_url = env_url != nullptr ? env_url : "nats://127.0.0.1:4222";
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  a->sidecar = (ec ? std::filesystem::path(argv[0]) : self).parent_path() /
-               "work-stealing-sidecar";
+  a->sidecar = (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "work-stealing-sidecar";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -281,16 +280,26 @@ bool parseArgs(int argc, char** argv, Args* a, std::string* error) {
     }
     const std::string v = argv[++i];
     try {
-      if (arg == "--nats-url") a->nats_url = v;
-      else if (arg == "--sidecar") a->sidecar = v;
-      else if (arg == "--events") a->events = std::stoull(v);
-      else if (arg == "--agents") a->agents = std::stoull(v);
-      else if (arg == "--encodings") a->encodings = splitList(v);
-      else if (arg == "--targets") a->targets = splitList(v);
-      else if (arg == "--flush-every") a->flush_every = std::stoull(v);
-      else if (arg == "--settle-ms") a->settle_ms = std::stoi(v);
-      else if (arg == "--json-out") a->json_out = v;
-      else if (arg == "--log-dir") a->log_dir = v;
+      if (arg == "--nats-url")
+        a->nats_url = v;
+      else if (arg == "--sidecar")
+        a->sidecar = v;
+      else if (arg == "--events")
+        a->events = std::stoull(v);
+      else if (arg == "--agents")
+        a->agents = std::stoull(v);
+      else if (arg == "--encodings")
+        a->encodings = splitList(v);
+      else if (arg == "--targets")
+        a->targets = splitList(v);
+      else if (arg == "--flush-every")
+        a->flush_every = std::stoull(v);
+      else if (arg == "--settle-ms")
+        a->settle_ms = std::stoi(v);
+      else if (arg == "--json-out")
+        a->json_out = v;
+      else if (arg == "--log-dir")
+        a->log_dir = v;
       else {
         *error = "unknown option " + arg;
         return false;
@@ -340,8 +349,8 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
 
   std::vector<Measurement> results;
-  nlohmann::json out = {{"events", args.events}, {"agents", args.agents},
-                        {"headers", args.headers}, {"flushEvery", args.flush_every},
+  nlohmann::json out = {{"events", args.events},    {"agents", args.agents},
+                        {"headers", args.headers},  {"flushEvery", args.flush_every},
                         {"natsUrl", args.nats_url}, {"encodings", nlohmann::json::object()}};
   for (const auto& enc : args.encodings) {
     const auto encoding =
@@ -380,14 +389,14 @@ int main(int argc, char** argv) {
     }
     if (bare.rate() > 0 && side.rate() > 0) {
       e["ratio"] = side.rate() / bare.rate();
-      e["goalMet"] = side.rate() / bare.rate() >= 0.8 && side.processed == side.published &&
-                     side.ok;
+      e["goalMet"] =
+          side.rate() / bare.rate() >= 0.8 && side.processed == side.published && side.ok;
     }
     out["encodings"][enc] = e;
   }
 
-  std::printf("\ningest-bench: %zu events over %zu agents through %s%s\n", args.events,
-              args.agents, args.nats_url.c_str(), args.headers ? "" : " (no headers)");
+  std::printf("\ningest-bench: %zu events over %zu agents through %s%s\n", args.events, args.agents,
+              args.nats_url.c_str(), args.headers ? "" : " (no headers)");
   std::printf("  %-9s %-8s %12s %12s %10s %8s %14s\n", "encoding", "target", "events/s",
               "processed", "lost", "rejected", "publish ev/s");
   for (const auto& m : results) {

@@ -1,8 +1,7 @@
 #include "sidecar/app/signals.h"
 
-#include <csignal>
-
 #include <cerrno>
+#include <csignal>
 #include <ctime>
 
 namespace wss::app {

@@ -6,9 +6,9 @@
 namespace wss::core {
 
 void ArrivalRate::record(TimeMs now) {
-  weight_ = weight_ * std::exp(-static_cast<double>(std::max<TimeMs>(now - last_, 0)) /
-                               kTimeConstantMs) +
-            1.0;
+  weight_ =
+      weight_ * std::exp(-static_cast<double>(std::max<TimeMs>(now - last_, 0)) / kTimeConstantMs) +
+      1.0;
   last_ = now;
 }
 

@@ -21,10 +21,14 @@ float clampPercent(double value, float fallback) {
 
 std::string_view toString(OperationStatus status) {
   switch (status) {
-    case OperationStatus::kPlanned: return "planned";
-    case OperationStatus::kExecuting: return "executing";
-    case OperationStatus::kCompleted: return "completed";
-    case OperationStatus::kFailed: return "failed";
+    case OperationStatus::kPlanned:
+      return "planned";
+    case OperationStatus::kExecuting:
+      return "executing";
+    case OperationStatus::kCompleted:
+      return "completed";
+    case OperationStatus::kFailed:
+      return "failed";
   }
   return "";
 }
@@ -79,7 +83,8 @@ bool Coordinator::State::isStale(const Agent& agent, TimeMs now) const {
 }
 
 std::uint32_t Coordinator::State::concurrencyOf(const Agent& agent) const {
-  return agent.concurrency > 0 ? agent.concurrency : std::max<std::uint32_t>(config.default_concurrency, 1);
+  return agent.concurrency > 0 ? agent.concurrency
+                               : std::max<std::uint32_t>(config.default_concurrency, 1);
 }
 
 bool Coordinator::State::isOverloaded(const Agent& agent) const {
@@ -379,8 +384,8 @@ void Coordinator::performMaintenance(TimeMs now) {
   const TimeMs cutoff = now - s.config.operation_retention_ms;
   while (!s.operations.empty()) {
     const Operation& front = s.operations.front();
-    bool ended = front.status == OperationStatus::kCompleted ||
-                 front.status == OperationStatus::kFailed;
+    bool ended =
+        front.status == OperationStatus::kCompleted || front.status == OperationStatus::kFailed;
     if (!ended) break;
     if (front.end >= cutoff && s.operations.size() <= s.config.max_operations) break;
     s.operations.pop_front();

@@ -20,10 +20,10 @@ namespace wss::core {
 // What applying one event did; the app turns these into counters and log lines.
 enum class Outcome : std::uint8_t {
   kApplied,
-  kDuplicate,        // the same task assigned to the same agent again: no change
-  kUnknownTask,      // a completion or failure for a task the coordinator never saw
-  kStealConfirmed,   // a task.assigned that confirmed a pending steal
-  kAgentRemoved,     // status offline
+  kDuplicate,       // the same task assigned to the same agent again: no change
+  kUnknownTask,     // a completion or failure for a task the coordinator never saw
+  kStealConfirmed,  // a task.assigned that confirmed a pending steal
+  kAgentRemoved,    // status offline
 };
 
 enum class OperationStatus : std::uint8_t { kPlanned, kExecuting, kCompleted, kFailed };
@@ -48,8 +48,8 @@ struct Stats {
   std::uint64_t total_agents = 0;
   std::uint64_t overloaded_agents = 0;
   std::uint64_t underloaded_agents = 0;
-  std::uint64_t idle_agents = 0;     // no tasks
-  std::uint64_t stale_agents = 0;    // silent longer than agentTimeout
+  std::uint64_t idle_agents = 0;             // no tasks
+  std::uint64_t stale_agents = 0;            // silent longer than agentTimeout
   std::uint64_t total_steal_operations = 0;  // since start
   std::uint64_t successful_steals = 0;
   std::uint64_t failed_steals = 0;
@@ -60,7 +60,7 @@ struct Stats {
 
 struct AgentView {
   std::string agent_id;
-  std::uint32_t task_count = 0;      // tasks held now (known ids plus count-only tasks)
+  std::uint32_t task_count = 0;       // tasks held now (known ids plus count-only tasks)
   std::uint32_t incoming_steals = 0;  // tasks promised to it by unconfirmed steals
   std::uint32_t outgoing_steals = 0;  // its tasks promised to others
   std::optional<double> avg_task_duration_ms;

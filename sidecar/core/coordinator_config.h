@@ -13,17 +13,17 @@ struct CoordinatorConfig {
   TimeMs steal_interval_ms = 1000;
   // Minimum load difference, in tasks of the target's mean duration, worth a steal.
   std::uint32_t steal_threshold = 2;
-  std::uint32_t max_steal_batch = 5;    // tasks in one WorkSteal
+  std::uint32_t max_steal_batch = 5;     // tasks in one WorkSteal
   std::uint32_t min_tasks_to_steal = 2;  // a source must hold at least this many tasks
 
   // Classification (the reference design hard-coded 8 tasks, 80 % cpu, 2 tasks, 30 % cpu).
-  std::uint32_t overloaded_task_count = 8;  // overloaded: more tasks than this
-  double overloaded_cpu = 80.0;             // ... or cpu above this (never a steal target)
+  std::uint32_t overloaded_task_count = 8;   // overloaded: more tasks than this
+  double overloaded_cpu = 80.0;              // ... or cpu above this (never a steal target)
   std::uint32_t underloaded_task_count = 2;  // underloaded: fewer tasks than this
   double underloaded_cpu = 30.0;             // ... and cpu below this
 
-  TimeMs steal_timeout_ms = 5000;      // unconfirmed steals fail after this
-  TimeMs agent_timeout_ms = 30000;     // a silent agent is never a target
+  TimeMs steal_timeout_ms = 5000;   // unconfirmed steals fail after this
+  TimeMs agent_timeout_ms = 30000;  // a silent agent is never a target
   TimeMs operation_retention_ms = 24LL * 60 * 60 * 1000;
   std::uint32_t max_operations = 10000;  // recent operations kept for work.operations
   std::uint32_t duration_window = 50;    // durations in the rolling mean

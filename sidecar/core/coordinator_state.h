@@ -6,8 +6,8 @@
 #include <deque>
 #include <limits>
 #include <string>
-#include <utility>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "sidecar/core/arrival_rate.h"

@@ -12,11 +12,16 @@ AgentStatus parseAgentStatus(std::string_view text) {
 
 std::string_view toString(AgentStatus status) {
   switch (status) {
-    case AgentStatus::kIdle: return "idle";
-    case AgentStatus::kActive: return "active";
-    case AgentStatus::kBusy: return "busy";
-    case AgentStatus::kOffline: return "offline";
-    case AgentStatus::kUnspecified: break;
+    case AgentStatus::kIdle:
+      return "idle";
+    case AgentStatus::kActive:
+      return "active";
+    case AgentStatus::kBusy:
+      return "busy";
+    case AgentStatus::kOffline:
+      return "offline";
+    case AgentStatus::kUnspecified:
+      break;
   }
   return "";
 }

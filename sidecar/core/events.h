@@ -38,8 +38,8 @@ enum class AgentStatus : std::uint8_t { kUnspecified, kIdle, kActive, kBusy, kOf
 
 struct AgentMetrics {
   std::string agent_id;
-  std::optional<double> cpu_usage;     // 0-100
-  std::optional<double> memory_usage;  // 0-100
+  std::optional<double> cpu_usage;        // 0-100
+  std::optional<double> memory_usage;     // 0-100
   std::vector<std::string> capabilities;  // empty keeps the agent's previous capabilities
   std::optional<std::int32_t> priority;
   AgentStatus status = AgentStatus::kUnspecified;

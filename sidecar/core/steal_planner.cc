@@ -27,7 +27,7 @@ constexpr double kNever = 1e300;
 struct Load {
   std::uint32_t backlog = 0;  // tasks it will hold once promised steals land
   std::uint32_t slots = 1;
-  double duration = 0;  // mean task duration, ms
+  double duration = 0;      // mean task duration, ms
   std::uint32_t ahead = 0;  // tasks expected to arrive before the next round
 };
 
@@ -120,8 +120,7 @@ std::vector<StealOrder> Coordinator::State::planRound(TimeMs now) {
         group_sets.push_back(agent.capabilities);
         group_lists.emplace_back();
       }
-      group_lists[it->second].push_back(
-          {finishOfNewest(load.backlog + 1, load), agent.cpu, i});
+      group_lists[it->second].push_back({finishOfNewest(load.backlog + 1, load), agent.cpu, i});
     }
   }
   if (source_list.empty() || group_lists.empty()) return {};
@@ -177,7 +176,7 @@ std::vector<StealOrder> Coordinator::State::planRound(TimeMs now) {
   };
 
   struct Cursor {
-    TaskNode* next = nullptr;     // next task to consider, walking newest -> oldest
+    TaskNode* next = nullptr;    // next task to consider, walking newest -> oldest
     std::uint32_t position = 0;  // tasks older than `next`
     int misses = 0;
     bool started = false;
@@ -209,7 +208,8 @@ std::vector<StealOrder> Coordinator::State::planRound(TimeMs now) {
           if (t != kNoAgent) {
             const Load& tl = loads[t];
             double gain = source_finish - finishOfNewest(tl.backlog + 1, tl);
-            if (gain > 0 && gain >= (static_cast<double>(config.steal_threshold) - 1) * tl.duration) {
+            if (gain > 0 &&
+                gain >= (static_cast<double>(config.steal_threshold) - 1) * tl.duration) {
               target = t;
               count_only = true;
             }
@@ -248,8 +248,8 @@ std::vector<StealOrder> Coordinator::State::planRound(TimeMs now) {
     Load& target_load = loads[target];
     auto [it, inserted] = batch_of_pair.try_emplace(pairKey(s, target), batches.size());
     if (inserted) {
-      batches.push_back({s, target, {}, 0, source_finish,
-                         finishOfNewest(target_load.backlog + 1, target_load)});
+      batches.push_back(
+          {s, target, {}, 0, source_finish, finishOfNewest(target_load.backlog + 1, target_load)});
     }
     Batch& batch = batches[it->second];
     if (count_only) {
@@ -264,9 +264,9 @@ std::vector<StealOrder> Coordinator::State::planRound(TimeMs now) {
     const Agent& t_agent = agents[target];
     groups[group_of_set.at(t_agent.capabilities)].push(
         {finishOfNewest(target_load.backlog + 1, target_load), t_agent.cpu, target});
-    if (source.departed ? (cursor.next != nullptr)
-                        : (source_load.backlog > source_load.slots)) {
-      sources.push({source.departed ? kNever : finishOfNewest(source_load.backlog, source_load), s});
+    if (source.departed ? (cursor.next != nullptr) : (source_load.backlog > source_load.slots)) {
+      sources.push(
+          {source.departed ? kNever : finishOfNewest(source_load.backlog, source_load), s});
     }
   }
 

@@ -1,10 +1,9 @@
 // Steal rounds: what moves where, confirmation and expiry, and the defects fixed.
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <random>
 #include <set>
-
-#include <catch2/catch.hpp>
 
 #include "sidecar/core/coordinator.h"
 #include "tests/core/fleet.h"
