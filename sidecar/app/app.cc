@@ -119,7 +119,7 @@ int App::run() {
   }
   OwnerLoop owner(config_, OwnerLoopDeps{connection, queue, counters, clock, std::move(reload),
                                          boot_id, &metrics, &heartbeat, &steal_round_histogram});
-  // The first connection attempt above may have taken up to nats.connectTimeout per server:
+  // The first connection attempts above may have taken up to 2 x nats.connectTimeout per server:
   // that wait is not an owner-thread stall.
   heartbeat.beat(steady_clock::now());
   std::atomic<bool> owner_failed{false};

@@ -33,11 +33,7 @@ Connection::OpenResult Connection::open(const config::NatsConfig& config) {
   std::unique_ptr<Connection> self(new Connection(config));
   natsOptions* options = built.options.get();
   void* closure = self.get();
-  natsStatus status =
-      natsOptions_SetRetryOnFailedConnect(options, true, &Connection::onConnected, closure);
-  if (status == NATS_OK) {
-    status = natsOptions_SetDisconnectedCB(options, &Connection::onDisconnected, closure);
-  }
+  natsStatus status = natsOptions_SetDisconnectedCB(options, &Connection::onDisconnected, closure);
   if (status == NATS_OK) {
     status = natsOptions_SetReconnectedCB(options, &Connection::onReconnected, closure);
   }
@@ -50,6 +46,27 @@ Connection::OpenResult Connection::open(const config::NatsConfig& config) {
     return result;
   }
 
+  // A first attempt that does not retry: a server that answers but refuses us (credentials,
+  // TLS) is a configuration error. Handed to the retrying connect below, cnats 3.4 would
+  // close the connection for good after that one failure without telling why. Only "no
+  // server answered" (refused, timed out, reset) goes on to retry in the background.
+  status = natsConnection_Connect(&self->nc_, options);
+  if (status == NATS_OK) {
+    spdlog::info("connected to NATS at {}", self->connectedUrl());
+    result.connection = std::move(self);
+    return result;
+  }
+  self->nc_ = nullptr;
+  if (status != NATS_NO_SERVER && status != NATS_TIMEOUT && status != NATS_IO_ERROR) {
+    result.error = "NATS at " + config.url + " refused the connection: " + describeStatus(status);
+    return result;
+  }
+
+  status = natsOptions_SetRetryOnFailedConnect(options, true, &Connection::onConnected, closure);
+  if (status != NATS_OK) {
+    result.error = "cannot set NATS retry policy: " + describeStatus(status);
+    return result;
+  }
   status = natsConnection_Connect(&self->nc_, options);
   if (status == NATS_NOT_YET_CONNECTED) {
     spdlog::warn("NATS at {} not reachable yet; retrying every {} ms in the background", config.url,

@@ -35,9 +35,10 @@ class Connection final : public Bus {
   };
 
   // Builds the options and connects. When no server answers yet, returns a connection that
-  // keeps trying in the background (connected() is false until then). Fails only on bad
-  // settings (unreadable TLS or credentials files, bad URLs). Main thread; NatsLibrary must
-  // be open.
+  // keeps trying in the background (connected() is false until then). Fails on bad settings
+  // (unreadable TLS or credentials files, bad URLs) and when a server answers but refuses
+  // the connection (wrong credentials, TLS rejected), naming the reason. Main thread;
+  // NatsLibrary must be open.
   [[nodiscard]] static OpenResult open(const config::NatsConfig& config);
 
   // Closes (without drain) if close() was not called, then frees everything.

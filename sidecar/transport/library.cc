@@ -1,6 +1,7 @@
 #include "sidecar/transport/library.h"
 
 #include <nats/nats.h>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include "sidecar/transport/nats_status.h"
@@ -23,6 +24,13 @@ NatsLibrary::NatsLibrary() {
 
 NatsLibrary::~NatsLibrary() {
   if (!close_at_exit_) return;
+  // Once a TLS connection was made, cnats 3.4's final cleanup (run at exit, after main)
+  // frees OpenSSL's own list of compression methods (sk_SSL_COMP_free), which OpenSSL >= 1.1
+  // frees again in OPENSSL_cleanup: a SIGSEGV after a clean stop. Take the list out of both
+  // their reach first; it is left to the exit (a small leak). The first call makes OpenSSL
+  // load the list now, so cnats cannot load a fresh one.
+  (void)SSL_COMP_get_compression_methods();
+  (void)SSL_COMP_set0_compression_methods(nullptr);
   natsStatus status = nats_CloseAndWait(close_timeout_ms_);
   if (status != NATS_OK) {
     spdlog::warn("NATS library did not close within {} ms: {}", close_timeout_ms_,

@@ -8,6 +8,9 @@ using nlohmann::json;
 
 FleetClient::FleetClient(const std::string& url, Wire wire) : client_(url), wire_(wire) {}
 
+FleetClient::FleetClient(const std::string& url, const ClientTls& tls, Wire wire)
+    : client_(url, tls), wire_(wire) {}
+
 bool FleetClient::send(const std::string& subject, const std::string& json_text,
                        const std::string& protobuf) {
   switch (wire_) {

@@ -22,6 +22,8 @@ enum class Wire { kJson, kJsonWithHeader, kProtobuf, kProtobufWithHeader };
 class FleetClient {
  public:
   explicit FleetClient(const std::string& url, Wire wire = Wire::kJson);
+  // Over TLS (a tls:// URL) with `tls`'s files.
+  FleetClient(const std::string& url, const ClientTls& tls, Wire wire = Wire::kJson);
 
   [[nodiscard]] TestClient& client() { return client_; }
   [[nodiscard]] bool connected() const { return client_.connected(); }

@@ -5,12 +5,36 @@
 namespace wss::testing {
 
 TestClient::TestClient(const std::string& url, std::chrono::milliseconds timeout) {
+  connect(url, nullptr, timeout);
+}
+
+TestClient::TestClient(const std::string& url, const ClientTls& tls,
+                       std::chrono::milliseconds timeout) {
+  connect(url, &tls, timeout);
+}
+
+void TestClient::connect(const std::string& url, const ClientTls* tls,
+                         std::chrono::milliseconds timeout) {
   natsOptions* options = nullptr;
   if (natsOptions_Create(&options) != NATS_OK) return;
   natsOptions_SetURL(options, url.c_str());
   natsOptions_SetMaxReconnect(options, -1);
   natsOptions_SetReconnectWait(options, 100);
   natsOptions_SetTimeout(options, 1000);
+  if (tls != nullptr) {
+    bool ok = natsOptions_SetSecure(options, true) == NATS_OK;
+    if (ok && !tls->ca_file.empty()) {
+      ok = natsOptions_LoadCATrustedCertificates(options, tls->ca_file.c_str()) == NATS_OK;
+    }
+    if (ok && !tls->cert_file.empty()) {
+      ok = natsOptions_LoadCertificatesChain(options, tls->cert_file.c_str(),
+                                             tls->key_file.c_str()) == NATS_OK;
+    }
+    if (!ok) {
+      natsOptions_Destroy(options);
+      return;
+    }
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (natsConnection_Connect(&nc_, options) != NATS_OK) {
     nc_ = nullptr;

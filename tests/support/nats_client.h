@@ -1,6 +1,7 @@
 // A plain cnats client for integration tests: it plays the fleet and the dashboards.
 //
-// It publishes events (with or without a Content-Type header), sends requests, and records
+// It connects in plain text (user/password or a token can ride in the URL) or over TLS,
+// publishes events (with or without a Content-Type header), sends requests, and records
 // every message on the subjects it subscribes to so a test can wait for one with a
 // deadline. Deliberately independent of the sidecar's transport module, so the tests check
 // the wire, not our own wrapper. Methods are for the test thread; recording happens on
@@ -25,11 +26,21 @@ struct ReceivedMessage {
   std::string payload;
 };
 
+// PEM files for a TLS client; empty members are not loaded.
+struct ClientTls {
+  std::string ca_file;    // the CA that signed the server's certificate
+  std::string cert_file;  // client certificate for mutual TLS, with key_file
+  std::string key_file;
+};
+
 class TestClient {
  public:
   // Connects to `url`, waiting up to `timeout` for a server; check connected().
   explicit TestClient(const std::string& url,
                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // The same over TLS (a tls:// URL) with `tls`'s files.
+  TestClient(const std::string& url, const ClientTls& tls,
+             std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~TestClient();
   TestClient(const TestClient&) = delete;
   TestClient& operator=(const TestClient&) = delete;
@@ -56,6 +67,7 @@ class TestClient {
       std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
  private:
+  void connect(const std::string& url, const ClientTls* tls, std::chrono::milliseconds timeout);
   static void onMessage(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* closure);
 
   natsConnection* nc_ = nullptr;

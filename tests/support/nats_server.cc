@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <thread>
+#include <utility>
 
 #include "tests/support/process.h"
 
@@ -69,7 +70,13 @@ std::string natsServerExecutable() {
 
 NatsServer::NatsServer() : NatsServer(findFreePort()) {}
 
-NatsServer::NatsServer(int port) : port_(port) {
+NatsServer::NatsServer(int port) : NatsServer(port, {}) {}
+
+NatsServer::NatsServer(std::vector<std::string> extra_args)
+    : NatsServer(findFreePort(), std::move(extra_args)) {}
+
+NatsServer::NatsServer(int port, std::vector<std::string> extra_args)
+    : port_(port), extra_args_(std::move(extra_args)) {
   char name[64];
   std::snprintf(name, sizeof name, "/tmp/wss-nats-%d-%d.log", static_cast<int>(getpid()), port_);
   log_file_ = name;
@@ -84,7 +91,10 @@ NatsServer::~NatsServer() {
 
 bool NatsServer::start(std::chrono::milliseconds timeout) {
   if (pid_ > 0) return true;
-  pid_ = spawn({natsServerExecutable(), "-a", "127.0.0.1", "-p", std::to_string(port_)}, log_file_);
+  std::vector<std::string> argv = {natsServerExecutable(), "-a", "127.0.0.1", "-p",
+                                   std::to_string(port_)};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  pid_ = spawn(argv, log_file_);
   if (pid_ <= 0) {
     pid_ = -1;
     return false;

@@ -2,14 +2,16 @@
 //
 // NatsServer starts /usr/sbin/nats-server (or nats-server from PATH) bound to 127.0.0.1
 // on a port nobody uses, waits until it accepts TCP connections, and can be stopped and
-// started again on the same port to simulate an outage. It only ever signals the PID it
-// started, and kills it on destruction. Test thread only; not thread-safe.
+// started again on the same port to simulate an outage. Extra arguments (auth, TLS) can be
+// appended to its command line. It only ever signals the PID it started, and kills it on
+// destruction. Test thread only; not thread-safe.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace wss::testing {
 
@@ -28,6 +30,11 @@ class NatsServer {
   NatsServer();
   // Starts on `port` (e.g. one a client was already told to use).
   explicit NatsServer(int port);
+  // Picks a free port and starts the server with `extra_args` appended to its command line,
+  // e.g. {"--user", "u", "--pass", "p"} or the --tls flags; they apply to every start().
+  explicit NatsServer(std::vector<std::string> extra_args);
+  // Both: on `port`, with `extra_args`.
+  NatsServer(int port, std::vector<std::string> extra_args);
   // Kills the server it started, if still running.
   ~NatsServer();
   NatsServer(const NatsServer&) = delete;
@@ -48,6 +55,7 @@ class NatsServer {
 
  private:
   int port_ = 0;
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   std::string log_file_;
 };

@@ -24,6 +24,7 @@ std::string sidecarConfigYaml(const SidecarOptions& options) {
   yaml += "  reconnectWait: 100ms\n";
   yaml += "  connectTimeout: 1s\n";
   yaml += "  drainTimeout: 2s\n";
+  yaml += options.extra_nats;
   yaml += "stealing:\n";
   yaml += std::string("  enabled: ") + (options.stealing_enabled ? "true" : "false") + "\n";
   yaml += "  stealInterval: " + options.steal_interval + "\n";

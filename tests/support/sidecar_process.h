@@ -30,6 +30,7 @@ struct SidecarOptions {
   }
 
   std::string nats_url;
+  std::string extra_nats;         // more YAML lines inside `nats:` (indented 2), e.g. auth, TLS
   std::string encoding = "json";  // what it publishes
   std::string steal_interval = "100ms";
   bool stealing_enabled = true;
