@@ -95,12 +95,13 @@ bool Coordinator::State::isUnderloaded(const Agent& agent) const {
   return agent.held() < config.underloaded_task_count && agent.cpu < config.underloaded_cpu;
 }
 
-// Any live agent may receive while its cpu is not overloaded: the planner's estimate, not a
-// task-count cap, decides whether a move helps.
+// Any live agent that has not said busy may receive: the planner's finish-time estimate, not a
+// task-count or cpu cap, decides whether a move helps. cpu only breaks ties between targets:
+// an agent whose slots are all running reports high cpu yet may start a task soonest, and a
+// saturated machine shows up in its measured durations.
 bool Coordinator::State::canReceive(const Agent& agent, TimeMs now) const {
   return agent.in_use && !agent.departed && !isStale(agent, now) &&
-         agent.status != AgentStatus::kBusy && agent.status != AgentStatus::kOffline &&
-         agent.cpu <= config.overloaded_cpu;
+         agent.status != AgentStatus::kBusy && agent.status != AgentStatus::kOffline;
 }
 
 double Coordinator::State::fleetMeanDuration() const {

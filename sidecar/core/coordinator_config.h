@@ -18,7 +18,7 @@ struct CoordinatorConfig {
 
   // Classification (the reference design hard-coded 8 tasks, 80 % cpu, 2 tasks, 30 % cpu).
   std::uint32_t overloaded_task_count = 8;   // overloaded: more tasks than this
-  double overloaded_cpu = 80.0;              // ... or cpu above this (never a steal target)
+  double overloaded_cpu = 80.0;              // ... or cpu above this
   std::uint32_t underloaded_task_count = 2;  // underloaded: fewer tasks than this
   double underloaded_cpu = 30.0;             // ... and cpu below this
 

@@ -281,7 +281,7 @@ TEST_CASE("slow agents give work to fast ones even with short queues") {
   CHECK(orders[0].task_ids == std::vector<std::string>{"q-1"});
 }
 
-TEST_CASE("agents silent for agentTimeout and busy or cpu-hot agents are never targets") {
+TEST_CASE("agents silent for agentTimeout or saying busy are never targets") {
   Fleet f;
   f.load("hot", 10, "t");
   f.metrics("silent", 0);
@@ -289,12 +289,28 @@ TEST_CASE("agents silent for agentTimeout and busy or cpu-hot agents are never t
   f.assign("hot", "t-late");
   CHECK(f.round().empty());
   f.metrics("busy", 0, {}, AgentStatus::kBusy);
-  f.metrics("cooking", 95);
   CHECK(f.round().empty());
   f.metrics("ready", 0, {}, AgentStatus::kIdle);
   auto orders = f.round();
   REQUIRE(orders.size() == 1);
   CHECK(orders[0].target_agent_id == "ready");
+}
+
+TEST_CASE("high cpu breaks ties between targets but does not exclude one") {
+  Fleet f;
+  f.load("hot", 10, "t");
+  f.metrics("cooking", 95);
+  auto orders = f.round();
+  REQUIRE(orders.size() == 1);
+  CHECK(orders[0].target_agent_id == "cooking");  // the only place that helps
+
+  Fleet g;
+  g.load("hot", 10, "t");
+  g.metrics("cooking", 95);
+  g.metrics("cool", 5);
+  auto first = g.round();
+  REQUIRE_FALSE(first.empty());
+  CHECK(first[0].target_agent_id == "cool");  // equal estimates: the cooler agent first
 }
 
 TEST_CASE("an offline agent's tasks, running ones too, are re-homed and then it is gone") {
