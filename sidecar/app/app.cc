@@ -157,17 +157,12 @@ int App::run() {
       return shutdown(kExitRuntimeError);
     }
   }
-  const struct {
-    const std::string& subject;
-    Service service;
-  } services[] = {{s.work_stats, Service::kStats},
-                  {s.work_operations, Service::kOperations},
-                  {s.work_agents, Service::kAgents},
-                  {s.work_best_agent, Service::kBestAgent}};
-  for (const auto& service : services) {
+  for (Service service :
+       {Service::kStats, Service::kOperations, Service::kAgents, Service::kBestAgent}) {
     // Services are plain subscriptions: every replica answers, the requester takes the first.
-    transport::Status status = connection.subscribe(
-        service.subject, "", inbound.serviceHandler(service.service, service.subject));
+    const std::string& subject = subjectOf(s, service);
+    transport::Status status =
+        connection.subscribe(subject, "", inbound.serviceHandler(service, subject));
     if (!status.ok) {
       spdlog::critical("{}", status.error);
       return shutdown(kExitRuntimeError);

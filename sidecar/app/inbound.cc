@@ -18,6 +18,20 @@ const std::string& subjectOf(const config::SubjectsConfig& subjects, codec::Even
   return subjects.task_assigned;  // unreachable: -Wswitch names a kind added without a case
 }
 
+const std::string& subjectOf(const config::SubjectsConfig& subjects, Service service) {
+  switch (service) {
+    case Service::kStats:
+      return subjects.work_stats;
+    case Service::kOperations:
+      return subjects.work_operations;
+    case Service::kAgents:
+      return subjects.work_agents;
+    case Service::kBestAgent:
+      return subjects.work_best_agent;
+  }
+  return subjects.work_stats;  // unreachable: -Wswitch names a service added without a case
+}
+
 Inbound::Inbound(EventQueue& queue, InboundCounters& counters, LogThrottle& throttle)
     : queue_(queue), counters_(counters), throttle_(throttle) {}
 

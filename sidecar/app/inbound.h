@@ -60,6 +60,8 @@ inline constexpr std::size_t kEventKindCount = kEventKinds.size();
 // The configured subject of an inbound event kind. Pure.
 [[nodiscard]] const std::string& subjectOf(const config::SubjectsConfig& subjects,
                                            codec::EventKind kind);
+// The configured subject of a request-reply service. Pure.
+[[nodiscard]] const std::string& subjectOf(const config::SubjectsConfig& subjects, Service service);
 
 namespace detail {
 // Every kind has its own index and its own /metrics kind: the mappings are one-to-one.

@@ -129,9 +129,10 @@ void OwnerLoop::handle(const ServiceRequest& request, core::TimeMs now) {
     ++requests_served_;
   } else {
     ++requests_rejected_;
-    if (auto suppressed = throttle_.admit(std::string(toString(request.service)) + ": bad request",
-                                          std::chrono::steady_clock::now())) {
-      spdlog::warn("bad {} request: {}{}", toString(request.service), answer.body,
+    const std::string& subject = subjectOf(config_.subjects, request.service);
+    if (auto suppressed =
+            throttle_.admit(subject + ": bad request", std::chrono::steady_clock::now())) {
+      spdlog::warn("bad {} request: {}{}", subject, answer.body,
                    *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
     }
   }
@@ -146,8 +147,9 @@ void OwnerLoop::reply(const ServiceRequest& request, const Reply& answer) {
                                     "); ask for fewer items with {\"limit\": N}");
   transport::Status second = deps_.bus.publish(request.reply, fallback.body, kReplyContentType);
   if (auto suppressed = throttle_.admit("reply failed", std::chrono::steady_clock::now())) {
-    spdlog::warn("{} reply of {} bytes failed: {}{}{}", toString(request.service),
-                 answer.body.size(), status.error, second.ok ? "" : "; the error reply too",
+    spdlog::warn("{} reply of {} bytes failed: {}{}{}",
+                 subjectOf(config_.subjects, request.service), answer.body.size(), status.error,
+                 second.ok ? "" : "; the error reply too",
                  *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
   }
 }

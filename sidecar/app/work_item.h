@@ -17,7 +17,6 @@ namespace wss::app {
 
 // The request-reply services of the sidecar.
 enum class Service : std::uint8_t { kStats, kOperations, kAgents, kBestAgent };
-[[nodiscard]] std::string_view toString(Service service);
 
 // A fleet event that decoded and carries an agentId.
 struct InboundEvent {

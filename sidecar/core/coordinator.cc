@@ -407,8 +407,11 @@ Stats Coordinator::stats(TimeMs now) const {
   const State& s = *state_;
   Stats out;
   std::uint64_t tasks = 0;
+  out.in_flight_tasks = s.tasks.size();  // tasks with ids; count-only tasks are added below
   for (const Agent& agent : s.agents) {
-    if (!agent.in_use || agent.departed) continue;
+    if (!agent.in_use) continue;
+    out.in_flight_tasks += agent.count_tasks;
+    if (agent.departed) continue;
     ++out.total_agents;
     tasks += agent.held();
     if (s.isOverloaded(agent)) ++out.overloaded_agents;
@@ -425,10 +428,6 @@ Stats Coordinator::stats(TimeMs now) const {
   }
   out.avg_tasks_per_agent =
       out.total_agents > 0 ? static_cast<double>(tasks) / static_cast<double>(out.total_agents) : 0;
-  out.in_flight_tasks = s.tasks.size();
-  for (const Agent& agent : s.agents) {
-    if (agent.in_use) out.in_flight_tasks += agent.count_tasks;
-  }
   return out;
 }
 

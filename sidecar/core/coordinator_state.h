@@ -2,6 +2,7 @@
 // steal_planner.cc (steal rounds). Not part of the public surface.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -56,6 +57,10 @@ struct Agent {
   ArrivalRate arrivals;  // new tasks assigned to it (not moves)
 
   [[nodiscard]] std::uint32_t held() const { return id_tasks + count_tasks; }
+  // What it will hold once its unconfirmed steals land: promised tasks in, named tasks out.
+  [[nodiscard]] std::uint32_t backlog() const {
+    return held() + incoming - std::min(outgoing, held());
+  }
 };
 
 struct Operation {

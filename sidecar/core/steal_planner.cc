@@ -105,7 +105,7 @@ std::vector<StealOrder> Coordinator::State::planRound(TimeMs now) {
     Load& load = loads[i];
     load.slots = concurrencyOf(agent);
     load.duration = agent.durations.mean().value_or(fleet_mean);
-    load.backlog = agent.held() + agent.incoming - std::min(agent.outgoing, agent.held());
+    load.backlog = agent.backlog();
     // Whole tasks only: a fraction would move the ceiling by a full slot.
     load.ahead = static_cast<std::uint32_t>(std::lround(
         agent.arrivals.perSecond(now) * static_cast<double>(config.steal_interval_ms) / 1000.0));
@@ -344,8 +344,7 @@ std::optional<BestAgent> Coordinator::bestAgent(const std::vector<std::string>& 
                : s.capability_sets.coversNames(agent.capabilities, required))) {
       continue;
     }
-    Load load{agent.held() + agent.incoming - std::min(agent.outgoing, agent.held()),
-              s.concurrencyOf(agent), agent.durations.mean().value_or(fleet_mean)};
+    Load load{agent.backlog(), s.concurrencyOf(agent), agent.durations.mean().value_or(fleet_mean)};
     double finish = finishOfNewest(load.backlog + 1, load);
     if (!best || finish < best_finish || (finish == best_finish && agent.cpu < best_cpu)) {
       best = BestAgent{agent.id, finish - load.duration};

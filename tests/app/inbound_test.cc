@@ -113,5 +113,17 @@ TEST_CASE("every event kind has its own index - /metrics kind and subject") {
   CHECK(indexes == std::set<std::size_t>{0, 1, 2, 3});
 }
 
+TEST_CASE("service subjects follow the config, so logs name the subject actually served") {
+  config::SubjectsConfig subjects;
+  subjects.work_stats = "fleet.stats";
+  subjects.work_operations = "fleet.ops";
+  subjects.work_agents = "fleet.agents";
+  subjects.work_best_agent = "fleet.best";
+  CHECK(subjectOf(subjects, Service::kStats) == "fleet.stats");
+  CHECK(subjectOf(subjects, Service::kOperations) == "fleet.ops");
+  CHECK(subjectOf(subjects, Service::kAgents) == "fleet.agents");
+  CHECK(subjectOf(subjects, Service::kBestAgent) == "fleet.best");
+}
+
 }  // namespace
 }  // namespace wss::app
