@@ -1,9 +1,15 @@
-// Steal-round cost at 1,000, 10,000 and 100,000 agents. Each iteration is a full round:
-// expiring the previous round's (unconfirmed) steals, then planning anew, so every iteration
-// plans the same amount of work. The issue's bound: a round at 100k < 20x one at 10k.
+// Steal-decision cost at 1,000, 10,000 and 100,000 agents: a skewed round (each iteration
+// expires the previous round's unconfirmed steals, then plans anew, so every iteration plans
+// the same work), a balanced round where nothing moves, and one reactive decision after a
+// completion frees a slot. Issue 7's bounds at 100k: a round moving nothing <= 1 ms, <= 1 us
+// per task moved in a skewed round, a reactive decision <= 5 us median.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
+#include <deque>
 #include <string>
+#include <utility>
 
 #include "bench/core/synthetic_fleet.h"
 
@@ -17,15 +23,19 @@ void BM_StealRound(benchmark::State& state) {
   wss::core::TimeMs now = 1'000'000;
   wss::bench::populate(coordinator, {static_cast<std::uint32_t>(state.range(0)), 42}, now);
   std::size_t moved = 0;
+  double seconds = 0;
   for (auto _ : state) {
     now += 2;
+    const auto started = std::chrono::steady_clock::now();
     auto orders = coordinator.stealRound(now);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     for (const auto& order : orders) moved += order.tasks_to_steal;
     benchmark::DoNotOptimize(orders);
   }
   state.counters["agents"] = static_cast<double>(state.range(0));
   state.counters["tasks_moved_per_round"] =
       static_cast<double>(moved) / static_cast<double>(state.iterations());
+  state.counters["us_per_task_moved"] = moved > 0 ? seconds * 1e6 / static_cast<double>(moved) : 0;
 }
 // MinTime: several rounds even at 100k agents; the first round also pays for first-touch growth.
 BENCHMARK(BM_StealRound)
@@ -67,6 +77,61 @@ BENCHMARK(BM_StealRoundBalanced)
     ->Arg(10'000)
     ->Arg(100'000)
     ->Unit(benchmark::kMillisecond);
+
+// One reactive decision: an agent completes its task, so its slot is free, and react() moves
+// one queued task there from the fleet's most loaded source. The fleet confirms every move,
+// so each iteration starts from the same kind of state. Timed: react() alone.
+void BM_ReactiveDecision(benchmark::State& state) {
+  wss::core::CoordinatorConfig config;
+  config.agent_timeout_ms = 1LL << 40;
+  config.max_steal_batch = 1000;
+  wss::core::Coordinator coordinator(config);
+  wss::core::TimeMs now = 1'000'000;
+  wss::bench::populate(coordinator, {static_cast<std::uint32_t>(state.range(0)), 42}, now);
+  std::deque<std::pair<std::string, std::string>> running;  // (agent, task) moved there
+  auto confirm = [&](const std::vector<wss::core::StealOrder>& orders) {
+    for (const auto& order : orders) {
+      for (const auto& id : order.task_ids) {
+        (void)coordinator.apply(wss::core::TaskAssigned{order.target_agent_id, id, {}, 0}, now);
+        running.emplace_back(order.target_agent_id, id);
+      }
+    }
+  };
+  confirm(coordinator.react(now));  // fills every free slot once
+  std::vector<double> micros;
+  micros.reserve(state.max_iterations);
+  for (auto _ : state) {
+    if (running.empty()) {
+      state.SkipWithError("no task left to complete");
+      break;
+    }
+    auto [agent, task] = std::move(running.front());
+    running.pop_front();
+    ++now;
+    (void)coordinator.apply(wss::core::TaskCompleted{agent, task, 500.0}, now);
+    const auto started = std::chrono::steady_clock::now();
+    auto orders = coordinator.react(now);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    state.SetIterationTime(seconds);
+    micros.push_back(seconds * 1e6);
+    confirm(orders);
+    benchmark::DoNotOptimize(orders);
+  }
+  state.counters["agents"] = static_cast<double>(state.range(0));
+  if (!micros.empty()) {
+    std::sort(micros.begin(), micros.end());
+    state.counters["p50_us"] = micros[micros.size() / 2];
+    state.counters["p99_us"] = micros[micros.size() * 99 / 100];
+  }
+}
+BENCHMARK(BM_ReactiveDecision)
+    ->Arg(1'000)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->UseManualTime()
+    ->Iterations(20'000)
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

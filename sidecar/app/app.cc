@@ -178,11 +178,14 @@ int App::run() {
   ready_connection.store(&connection, std::memory_order_release);
 
   spdlog::info(
-      "running: NATS {}, inbound {} {} {} {}{}, steals on '{}' as {} every {} ms (stealing {}), "
+      "running: NATS {}, inbound {} {} {} {}{}, steals on '{}' as {} every {} ms{} (stealing {}), "
       "operation ids '{}-N'",
       config_.nats.url, s.task_assigned, s.task_completed, s.task_failed, s.agent_metrics,
       s.queue_group.empty() ? "" : " (queue group " + s.queue_group + ")", s.work_steal,
       codec::contentType(config_.encoding), config_.stealing.steal_interval_ms,
+      config_.stealing.reactive
+          ? fmt::format(" and within {} ms of a free slot", config_.stealing.reactive_delay_ms)
+          : "",
       config_.stealing.enabled ? "enabled" : "disabled",
       operationIdPrefix(config_.stealing.operation_id_prefix, boot_id));
 

@@ -91,6 +91,9 @@ core::TimeMs OwnerLoop::turn(std::vector<WorkItem>& items) {
     std::visit([this, now](auto& work) { handle(work, now); }, item);
   }
   items.clear();
+  if (!next_react_ms_ && coordinator_.wantsDecision()) {
+    next_react_ms_ = now + config_.stealing.reactive_delay_ms;
+  }
   if (deps_.heartbeat != nullptr) deps_.heartbeat->beat(std::chrono::steady_clock::now());
   return runTimers(deps_.clock.nowMs());
 }
@@ -176,14 +179,20 @@ void OwnerLoop::handle(const ReloadRequest& /*request*/, core::TimeMs /*now*/) {
     next_steal_ms_ = deps_.clock.nowMs() + config_.stealing.steal_interval_ms;
   }
   spdlog::info(
-      "SIGHUP: stealing reloaded from {} (enabled={}, stealInterval={}ms, stealThreshold={}, "
-      "maxStealBatch={}, minTasksToSteal={}, operation ids '{}-N')",
-      config_.source_file, config_.stealing.enabled, config_.stealing.steal_interval_ms,
+      "SIGHUP: stealing reloaded from {} (enabled={}, reactive={}, reactiveDelay={}ms, "
+      "stealInterval={}ms, stealThreshold={}, maxStealBatch={}, minTasksToSteal={}, operation "
+      "ids '{}-N')",
+      config_.source_file, config_.stealing.enabled, config_.stealing.reactive,
+      config_.stealing.reactive_delay_ms, config_.stealing.steal_interval_ms,
       config_.stealing.steal_threshold, config_.stealing.max_steal_batch,
       config_.stealing.min_tasks_to_steal, coordinator_.config().operation_id_prefix);
 }
 
 core::TimeMs OwnerLoop::runTimers(core::TimeMs now) {
+  if (next_react_ms_ && now >= *next_react_ms_) {
+    next_react_ms_.reset();
+    react(now);
+  }
   if (now >= next_steal_ms_) {
     stealRound(now);
     next_steal_ms_ += config_.stealing.steal_interval_ms;
@@ -197,7 +206,8 @@ core::TimeMs OwnerLoop::runTimers(core::TimeMs now) {
     publishSnapshot(now);
     next_snapshot_ms_ = now + kSnapshotIntervalMs;
   }
-  return std::min({next_steal_ms_, next_maintenance_ms_, next_snapshot_ms_});
+  return std::min({next_react_ms_.value_or(next_steal_ms_), next_steal_ms_, next_maintenance_ms_,
+                   next_snapshot_ms_});
 }
 
 void OwnerLoop::stealRound(core::TimeMs now) {
@@ -206,8 +216,23 @@ void OwnerLoop::stealRound(core::TimeMs now) {
   if (deps_.steal_round_histogram != nullptr) {
     deps_.steal_round_histogram->observe(std::chrono::steady_clock::now() - started);
   }
+  publishOrders(orders, "steal round");
+}
+
+void OwnerLoop::react(core::TimeMs now) {
+  publishOrders(coordinator_.react(now), "reactive steal");
+}
+
+void OwnerLoop::publishOrders(const std::vector<core::StealOrder>& orders,
+                              std::string_view decision) {
+  if (orders.empty()) return;
   const std::string_view content_type = codec::contentType(config_.encoding);
+  std::uint32_t tasks = 0;
+  std::size_t published = 0;
+  const core::StealOrder* biggest = &orders.front();
   for (const auto& order : orders) {
+    tasks += order.tasks_to_steal;
+    if (order.tasks_to_steal > biggest->tasks_to_steal) biggest = &order;
     const std::string bytes = codec::encodeStealOrder(order, config_.encoding);
     transport::Status status = deps_.bus.publish(config_.subjects.work_steal, bytes, content_type);
     if (!status.ok) {
@@ -219,9 +244,13 @@ void OwnerLoop::stealRound(core::TimeMs now) {
       }
       continue;
     }
-    spdlog::info("steal {}: {} task(s) from '{}' to '{}' ({})", order.operation_id,
-                 order.tasks_to_steal, order.source_agent_id, order.target_agent_id, order.reason);
+    ++published;
+    spdlog::debug("steal {}: {} task(s) from '{}' to '{}' ({})", order.operation_id,
+                  order.tasks_to_steal, order.source_agent_id, order.target_agent_id, order.reason);
   }
+  spdlog::info("{}: {} order(s) published of {}, {} task(s); biggest {}: {} from '{}' to '{}'",
+               decision, published, orders.size(), tasks, biggest->operation_id,
+               biggest->tasks_to_steal, biggest->source_agent_id, biggest->target_agent_id);
 }
 
 SidecarFigures OwnerLoop::figures(core::TimeMs now) const {

@@ -2,15 +2,19 @@
 //
 // It takes batches of work from the EventQueue and, in order: applies fleet events with the
 // time of a monotonic clock, answers service requests from the state those events left,
-// and reloads the `stealing` section on SIGHUP. Between batches it runs the timers: a steal
-// round every stealing.stealInterval (publishing each StealOrder on subjects.workSteal in
-// the configured encoding), maintenance every maintenanceInterval, and a metrics snapshot
-// for /metrics every second. It never blocks on anything but the queue.
+// and reloads the `stealing` section on SIGHUP. Between batches it runs the timers: a
+// reactive decision stealing.reactiveDelay after an event that may make a move worthwhile
+// (events in between coalesce into it), a steal round every stealing.stealInterval (both
+// publish each StealOrder on subjects.workSteal in the configured encoding), maintenance
+// every maintenanceInterval, and a metrics snapshot for /metrics every second. It never
+// blocks on anything but the queue.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sidecar/app/boot_id.h"
@@ -66,6 +70,9 @@ class OwnerLoop {
   void handle(const ReloadRequest& request, core::TimeMs now);
   core::TimeMs runTimers(core::TimeMs now);
   void stealRound(core::TimeMs now);
+  void react(core::TimeMs now);
+  // Publishes one decision's orders: one info line for the decision, one debug line each.
+  void publishOrders(const std::vector<core::StealOrder>& orders, std::string_view decision);
   void publishSnapshot(core::TimeMs now);
   void reply(const ServiceRequest& request, const Reply& answer);
   // `stealing` with the boot id appended to its operation id prefix.
@@ -78,6 +85,7 @@ class OwnerLoop {
 
   core::TimeMs started_ms_ = 0;
   core::TimeMs next_steal_ms_ = 0;
+  std::optional<core::TimeMs> next_react_ms_;  // set while a reactive decision is due
   core::TimeMs next_maintenance_ms_ = 0;
   core::TimeMs next_snapshot_ms_ = 0;
 

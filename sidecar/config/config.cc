@@ -438,6 +438,8 @@ void readStealing(const Entry& section, core::CoordinatorConfig& stealing) {
       {
           {"enabled", [&](const Entry& e) { stealing.enabled = readBool(e); }},
           {"stealInterval", duration(stealing.steal_interval_ms, 10, kHour)},
+          {"reactive", [&](const Entry& e) { stealing.reactive = readBool(e); }},
+          {"reactiveDelay", duration(stealing.reactive_delay_ms, 0, 10 * 1000)},
           {"stealThreshold", count(stealing.steal_threshold, 1, kMaxCount)},
           {"maxStealBatch", count(stealing.max_steal_batch, 1, 10000)},
           {"minTasksToSteal", count(stealing.min_tasks_to_steal, 1, kMaxCount)},

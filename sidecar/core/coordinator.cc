@@ -36,55 +36,18 @@ std::string_view toString(OperationStatus status) {
 // ---------------------------------------------------------------------------------------------
 // Agents
 
-AgentIndex Coordinator::State::findAgent(const std::string& id) const {
-  auto it = agent_index.find(id);
-  return it == agent_index.end() ? kNoAgent : it->second;
-}
-
-AgentIndex Coordinator::State::touchAgent(const std::string& id, TimeMs now) {
-  auto [it, inserted] = agent_index.try_emplace(id, kNoAgent);
-  if (inserted) {
-    AgentIndex index;
-    if (free_slots.empty()) {
-      index = static_cast<AgentIndex>(agents.size());
-      agents.emplace_back();
-    } else {
-      index = free_slots.back();
-      free_slots.pop_back();
-      agents[index] = Agent{};
-    }
-    agents[index].id = id;
-    agents[index].in_use = true;
-    it->second = index;
-  }
-  agents[it->second].last_seen = now;
-  return it->second;
-}
-
-void Coordinator::State::removeAgent(AgentIndex index) {
-  Agent& agent = agents[index];
-  assert(agent.in_use && agent.oldest == nullptr);
-  if (agent.departed) --departed_agents;
-  agent_index.erase(agent.id);
-  agent = Agent{};
-  free_slots.push_back(index);
+void Coordinator::State::changed(AgentIndex index) {
+  planner.touch(index);
+  decision_wanted = true;
 }
 
 void Coordinator::State::removeIfDrained(AgentIndex index) {
   const Agent& agent = agents[index];
-  if (agent.departed && agent.id_tasks == 0 && agent.incoming == 0) {
+  if (agent.in_use && agent.departed && agent.id_tasks == 0 && agent.incoming == 0) {
     // Count-only tasks of a departed agent cannot be named, so they leave with it.
-    removeAgent(index);
+    agents.remove(index);
+    planner.touch(index);
   }
-}
-
-bool Coordinator::State::isStale(const Agent& agent, TimeMs now) const {
-  return now - agent.last_seen > config.agent_timeout_ms;
-}
-
-std::uint32_t Coordinator::State::concurrencyOf(const Agent& agent) const {
-  return agent.concurrency > 0 ? agent.concurrency
-                               : std::max<std::uint32_t>(config.default_concurrency, 1);
 }
 
 bool Coordinator::State::isOverloaded(const Agent& agent) const {
@@ -95,29 +58,8 @@ bool Coordinator::State::isUnderloaded(const Agent& agent) const {
   return agent.held() < config.underloaded_task_count && agent.cpu < config.underloaded_cpu;
 }
 
-// Any live agent that has not said busy may receive: the planner's finish-time estimate, not a
-// task-count or cpu cap, decides whether a move helps. cpu only breaks ties between targets:
-// an agent whose slots are all running reports high cpu yet may start a task soonest, and a
-// saturated machine shows up in its measured durations.
-bool Coordinator::State::canReceive(const Agent& agent, TimeMs now) const {
-  return agent.in_use && !agent.departed && !isStale(agent, now) &&
-         agent.status != AgentStatus::kBusy && agent.status != AgentStatus::kOffline;
-}
-
-double Coordinator::State::fleetMeanDuration() const {
-  double sum = 0;
-  std::size_t n = 0;
-  for (const Agent& agent : agents) {
-    if (!agent.in_use) continue;
-    if (auto mean = agent.durations.mean()) {
-      sum += *mean;
-      ++n;
-    }
-  }
-  return n > 0 ? sum / static_cast<double>(n) : config.default_task_duration_ms;
-}
-
 AgentView Coordinator::State::view(const Agent& agent, TimeMs now) const {
+  const LoadModel m = model(now);
   AgentView v;
   v.agent_id = agent.id;
   v.task_count = agent.held();
@@ -127,154 +69,60 @@ AgentView Coordinator::State::view(const Agent& agent, TimeMs now) const {
   v.cpu_usage = agent.cpu;
   v.memory_usage = agent.memory;
   v.priority = agent.priority;
-  v.concurrency = concurrencyOf(agent);
+  v.concurrency = m.slotsOf(agent);
   v.capabilities = capability_sets.names(agent.capabilities);
   v.status = agent.departed ? AgentStatus::kOffline : agent.status;
   v.overloaded = isOverloaded(agent);
   v.underloaded = isUnderloaded(agent);
-  v.stale = isStale(agent, now);
+  v.stale = m.isStale(agent);
   v.last_seen_ms = agent.last_seen;
   return v;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tasks: each agent's tasks form a queue, oldest first, linked through the task map's nodes.
-
-void Coordinator::State::link(TaskNode& node, AgentIndex owner) {
-  Agent& agent = agents[owner];
-  TaskRecord& task = node.second;
-  task.owner = owner;
-  task.older = agent.newest;
-  task.newer = nullptr;
-  if (agent.newest != nullptr) {
-    agent.newest->second.newer = &node;
-  } else {
-    agent.oldest = &node;
-  }
-  agent.newest = &node;
-  ++agent.id_tasks;
-}
-
-void Coordinator::State::unlink(TaskNode& node) {
-  TaskRecord& task = node.second;
-  Agent& agent = agents[task.owner];
-  (task.older != nullptr ? task.older->second.newer : agent.oldest) = task.newer;
-  (task.newer != nullptr ? task.newer->second.older : agent.newest) = task.older;
-  task.older = task.newer = nullptr;
-  assert(agent.id_tasks > 0);
-  --agent.id_tasks;
-  task.owner = kNoAgent;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Operations
-
-const Operation* Coordinator::State::findOperation(OperationSeq seq) const {
-  if (operations.empty() || seq < operations.front().seq || seq > operations.back().seq) {
-    return nullptr;
-  }
-  const Operation& op = operations[seq - operations.front().seq];
-  assert(op.seq == seq);
-  return &op;
-}
-
-void Coordinator::State::resolveSteal(TaskNode& node, bool moved, TimeMs now) {
-  TaskRecord& task = node.second;
-  Operation* op = findOperation(task.pending_steal);
-  task.pending_steal = kNoOperation;
-  if (op == nullptr) return;
-  const AgentIndex source = op->source_index;
-  const AgentIndex target = op->target_index;
-  assert(agents[source].in_use && agents[target].in_use);
-  if (agents[source].outgoing > 0) --agents[source].outgoing;
-  if (agents[target].incoming > 0) --agents[target].incoming;
-  ++op->resolved;
-  if (moved) {
-    ++op->confirmed;
-    ++counters.tasks_moved;
-  }
-  finishIfResolved(*op, now);
-  removeIfDrained(source);
-  if (target != source) removeIfDrained(target);
-}
-
-void Coordinator::State::finishIfResolved(Operation& op, TimeMs now) {
-  if (op.status != OperationStatus::kExecuting || op.resolved < op.tasks_to_steal) return;
-  op.end = now;
-  if (op.confirmed > 0) {
-    op.status = OperationStatus::kCompleted;
-    ++counters.steals_confirmed;
-  } else {
-    op.status = OperationStatus::kFailed;
-    ++counters.steals_failed;
-  }
-}
-
-void Coordinator::State::expireSteals(TimeMs now) {
-  std::vector<OperationSeq> still_pending;
-  still_pending.reserve(pending.size());
-  for (OperationSeq seq : pending) {
-    Operation* op = findOperation(seq);
-    if (op == nullptr || op->status != OperationStatus::kExecuting) continue;
-    const bool target_gone = agents[op->target_index].departed;
-    if (!target_gone && now - op->start < config.steal_timeout_ms) {
-      still_pending.push_back(seq);
-      continue;
-    }
-    // Not confirmed in time: the tasks count with their source again.
-    for (const std::string& task_id : op->task_ids) {
-      auto it = tasks.find(task_id);
-      if (it == tasks.end() || it->second.pending_steal != seq) continue;
-      ++counters.tasks_returned;
-      resolveSteal(*it, /*moved=*/false, now);
-    }
-    // Tasks that vanished without a word (should not happen) still end the operation.
-    op->resolved = op->tasks_to_steal;
-    finishIfResolved(*op, now);
-  }
-  pending = std::move(still_pending);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Events
 
 Outcome Coordinator::State::onAssigned(const TaskAssigned& e, TimeMs now) {
-  AgentIndex index = touchAgent(e.agent_id, now);
+  AgentIndex index = agents.touch(e.agent_id, now);
+  agents.setDeparted(index, false);  // work assigned to it: it is back
+  changed(index);
   Agent& agent = agents[index];
-  if (agent.departed) {  // work assigned to it: it is back
-    agent.departed = false;
-    --departed_agents;
-  }
   if (e.task_id.empty()) {
     ++agent.count_tasks;
     agent.arrivals.record(now);
     return Outcome::kApplied;
   }
-  SetId required = capability_sets.intern(e.required_capabilities);
-  auto [it, inserted] = tasks.try_emplace(e.task_id);
-  TaskNode& node = *it;
+  auto [node, inserted] = tasks.emplace(e.task_id);
   if (inserted) {
-    node.second.required = required;
-    link(node, index);
+    node->second.required = capability_sets.intern(e.required_capabilities);
+    TaskLedger::link(*node, index, agents);
     agent.arrivals.record(now);
     return Outcome::kApplied;
   }
-  TaskRecord& task = node.second;
-  if (task.owner == index) {
+  if (node->second.owner == index) {
     ++counters.duplicate_assignments;
     return Outcome::kDuplicate;
   }
-  // The task moved to another agent: a steal's confirmation, or the fleet's own doing.
+  return moveAssigned(*node, index, e, now);
+}
+
+// A known task assigned to another agent: a steal's confirmation, or the fleet's own doing.
+Outcome Coordinator::State::moveAssigned(TaskNode& node, AgentIndex to, const TaskAssigned& e,
+                                         TimeMs now) {
+  TaskRecord& task = node.second;
   bool confirms = false;
   if (task.pending_steal != kNoOperation) {
-    Operation* op = findOperation(task.pending_steal);
+    const Operation* op = operations.find(task.pending_steal);
     confirms = op != nullptr && op->target == e.agent_id;
     resolveSteal(node, confirms, now);
   }
-  AgentIndex previous = task.owner;
-  unlink(node);
-  if (!e.required_capabilities.empty()) task.required = required;
-  link(node, index);
+  const AgentIndex previous = task.owner;
+  TaskLedger::unlink(node, agents);
+  if (!e.required_capabilities.empty()) {
+    task.required = capability_sets.intern(e.required_capabilities);
+  }
+  TaskLedger::link(node, to, agents);
+  changed(previous);
   removeIfDrained(previous);
   return confirms ? Outcome::kStealConfirmed : Outcome::kApplied;
 }
@@ -282,7 +130,8 @@ Outcome Coordinator::State::onAssigned(const TaskAssigned& e, TimeMs now) {
 Outcome Coordinator::State::onFinished(const std::string& agent_id, const std::string& task_id,
                                        std::optional<double> duration_ms, TimeMs now) {
   // A finishing agent is alive but not necessarily back: a departed agent may still report.
-  AgentIndex index = touchAgent(agent_id, now);
+  AgentIndex index = agents.touch(agent_id, now);
+  changed(index);
   bool applied = false;
   if (task_id.empty()) {
     Agent& agent = agents[index];
@@ -290,13 +139,12 @@ Outcome Coordinator::State::onFinished(const std::string& agent_id, const std::s
       --agent.count_tasks;
       applied = true;
     }
-  } else if (auto it = tasks.find(task_id); it != tasks.end()) {
-    TaskNode& node = *it;
-    if (node.second.owner != index) ++counters.foreign_completions;
-    if (node.second.pending_steal != kNoOperation) resolveSteal(node, /*moved=*/false, now);
-    AgentIndex owner = node.second.owner;
-    unlink(node);
-    tasks.erase(it);
+  } else if (TaskNode* node = tasks.find(task_id); node != nullptr) {
+    if (node->second.owner != index) ++counters.foreign_completions;
+    if (node->second.pending_steal != kNoOperation) resolveSteal(*node, /*moved=*/false, now);
+    const AgentIndex owner = node->second.owner;
+    tasks.erase(*node, agents);
+    changed(owner);
     removeIfDrained(owner);
     applied = true;
   }
@@ -307,33 +155,31 @@ Outcome Coordinator::State::onFinished(const std::string& agent_id, const std::s
   }
   // Only durations of tasks we saw count: a duplicate must not weigh twice.
   if (duration_ms && std::isfinite(*duration_ms) && *duration_ms >= 0) {
-    AgentIndex still = findAgent(agent_id);
-    if (still != kNoAgent) agents[still].durations.record(*duration_ms, config.duration_window);
+    const AgentIndex still = agents.find(agent_id);
+    if (still != kNoAgent) agents.recordDuration(still, *duration_ms, config.duration_window);
   }
   return Outcome::kApplied;
 }
 
-Outcome Coordinator::State::onMetrics(const AgentMetrics& e, TimeMs now) {
-  if (e.status == AgentStatus::kOffline) {
-    AgentIndex index = findAgent(e.agent_id);
-    if (index == kNoAgent) return Outcome::kAgentRemoved;
-    Agent& agent = agents[index];
-    if (!agent.departed) {
-      agent.departed = true;
-      ++departed_agents;
-      ++counters.agents_removed;
-    }
-    agent.status = AgentStatus::kOffline;
-    agent.last_seen = now;
-    removeIfDrained(index);
-    return Outcome::kAgentRemoved;
-  }
-  AgentIndex index = touchAgent(e.agent_id, now);
+Outcome Coordinator::State::onOffline(const std::string& agent_id, TimeMs now) {
+  const AgentIndex index = agents.find(agent_id);
+  if (index == kNoAgent) return Outcome::kAgentRemoved;
   Agent& agent = agents[index];
-  if (agent.departed) {
-    agent.departed = false;
-    --departed_agents;
-  }
+  if (!agent.departed) ++counters.agents_removed;
+  agents.setDeparted(index, true);
+  agent.status = AgentStatus::kOffline;
+  agent.last_seen = now;
+  changed(index);
+  removeIfDrained(index);
+  return Outcome::kAgentRemoved;
+}
+
+Outcome Coordinator::State::onMetrics(const AgentMetrics& e, TimeMs now) {
+  if (e.status == AgentStatus::kOffline) return onOffline(e.agent_id, now);
+  const AgentIndex index = agents.touch(e.agent_id, now);
+  agents.setDeparted(index, false);
+  changed(index);
+  Agent& agent = agents[index];
   if (e.cpu_usage) agent.cpu = clampPercent(*e.cpu_usage, agent.cpu);
   if (e.memory_usage) agent.memory = clampPercent(*e.memory_usage, agent.memory);
   if (!e.capabilities.empty()) agent.capabilities = capability_sets.intern(e.capabilities);
@@ -376,39 +222,53 @@ std::vector<StealOrder> Coordinator::stealRound(TimeMs now) {
   ++s.counters.steal_rounds;
   s.expireSteals(now);
   if (!s.config.enabled) return {};
-  return s.planRound(now);
+  return s.decide(now);
+}
+
+bool Coordinator::wantsDecision() const {
+  const State& s = *state_;
+  return s.config.enabled && s.config.reactive && s.decision_wanted;
+}
+
+std::vector<StealOrder> Coordinator::react(TimeMs now) {
+  State& s = *state_;
+  if (!s.config.enabled) {
+    s.decision_wanted = false;
+    return {};
+  }
+  ++s.counters.reactive_decisions;
+  return s.decide(now);
 }
 
 void Coordinator::performMaintenance(TimeMs now) {
   State& s = *state_;
   s.expireSteals(now);
-  const TimeMs cutoff = now - s.config.operation_retention_ms;
-  while (!s.operations.empty()) {
-    const Operation& front = s.operations.front();
-    bool ended =
-        front.status == OperationStatus::kCompleted || front.status == OperationStatus::kFailed;
-    if (!ended) break;
-    if (front.end >= cutoff && s.operations.size() <= s.config.max_operations) break;
-    s.operations.pop_front();
-  }
+  s.operations.trim(now - s.config.operation_retention_ms, s.config.max_operations);
   const TimeMs forget_after = s.config.agent_timeout_ms * kForgetAfterTimeouts;
-  for (AgentIndex i = 0; i < s.agents.size(); ++i) {
+  for (AgentIndex i = 0; i < s.agents.slots(); ++i) {
     const Agent& agent = s.agents[i];
     if (agent.in_use && agent.held() == 0 && agent.incoming == 0 &&
         now - agent.last_seen > forget_after) {
-      s.removeAgent(i);
+      s.agents.remove(i);
+      s.planner.touch(i);
     }
   }
+  s.agents.resumMeans();
 }
 
-void Coordinator::reconfigure(const CoordinatorConfig& config) { state_->config = config; }
+void Coordinator::reconfigure(const CoordinatorConfig& config) {
+  state_->config = config;
+  state_->planner.touchAll(state_->agents);  // caps and look-ahead may have changed
+  state_->decision_wanted = true;
+}
 
 Stats Coordinator::stats(TimeMs now) const {
   const State& s = *state_;
+  const LoadModel m = s.model(now);
   Stats out;
   std::uint64_t tasks = 0;
   out.in_flight_tasks = s.tasks.size();  // tasks with ids; count-only tasks are added below
-  for (const Agent& agent : s.agents) {
+  for (const Agent& agent : s.agents.all()) {
     if (!agent.in_use) continue;
     out.in_flight_tasks += agent.count_tasks;
     if (agent.departed) continue;
@@ -417,15 +277,12 @@ Stats Coordinator::stats(TimeMs now) const {
     if (s.isOverloaded(agent)) ++out.overloaded_agents;
     if (s.isUnderloaded(agent)) ++out.underloaded_agents;
     if (agent.held() == 0) ++out.idle_agents;
-    if (s.isStale(agent, now)) ++out.stale_agents;
+    if (m.isStale(agent)) ++out.stale_agents;
   }
   out.total_steal_operations = s.counters.steals_issued;
   out.successful_steals = s.counters.steals_confirmed;
   out.failed_steals = s.counters.steals_failed;
-  for (OperationSeq seq : s.pending) {
-    const Operation* op = s.findOperation(seq);
-    if (op != nullptr && op->status == OperationStatus::kExecuting) ++out.pending_steals;
-  }
+  out.pending_steals = s.operations.executing();
   out.avg_tasks_per_agent =
       out.total_agents > 0 ? static_cast<double>(tasks) / static_cast<double>(out.total_agents) : 0;
   return out;
@@ -436,7 +293,7 @@ const CoordinatorConfig& Coordinator::config() const { return state_->config; }
 
 std::vector<OperationView> Coordinator::operations(std::size_t limit) const {
   std::vector<OperationView> out;
-  const auto& ops = state_->operations;
+  const auto& ops = state_->operations.all();
   for (auto it = ops.rbegin(); it != ops.rend() && out.size() < limit; ++it) {
     OperationView v;
     v.operation_id = it->id;
@@ -457,8 +314,8 @@ std::vector<OperationView> Coordinator::operations(std::size_t limit) const {
 std::vector<AgentView> Coordinator::agents(TimeMs now, std::size_t limit) const {
   const State& s = *state_;
   std::vector<const Agent*> live;
-  live.reserve(s.agent_index.size());
-  for (const Agent& agent : s.agents) {
+  live.reserve(s.agents.live());
+  for (const Agent& agent : s.agents.all()) {
     if (agent.in_use) live.push_back(&agent);
   }
   std::size_t n = std::min(limit, live.size());
@@ -471,9 +328,35 @@ std::vector<AgentView> Coordinator::agents(TimeMs now, std::size_t limit) const 
 }
 
 std::optional<AgentView> Coordinator::agent(const std::string& agent_id, TimeMs now) const {
-  AgentIndex index = state_->findAgent(agent_id);
+  AgentIndex index = state_->agents.find(agent_id);
   if (index == kNoAgent) return std::nullopt;
   return state_->view(state_->agents[index], now);
+}
+
+std::optional<BestAgent> Coordinator::bestAgent(const std::vector<std::string>& required,
+                                                TimeMs now) const {
+  const State& s = *state_;
+  const LoadModel m = s.model(now);
+  // A requirement never seen as a set is checked name by name against each agent.
+  const std::optional<SetId> need = s.capability_sets.find(required);
+  std::optional<BestAgent> best;
+  double best_finish = kNever;
+  float best_cpu = 0;
+  for (const Agent& agent : s.agents.all()) {
+    if (!m.canReceive(agent) ||
+        !(need ? s.capability_sets.covers(agent.capabilities, *need)
+               : s.capability_sets.coversNames(agent.capabilities, required))) {
+      continue;
+    }
+    const Estimate e = m.estimate(agent);
+    const double finish = e.appendedFinish();
+    if (!best || finish < best_finish || (finish == best_finish && agent.cpu < best_cpu)) {
+      best = BestAgent{agent.id, finish - e.duration};
+      best_finish = finish;
+      best_cpu = agent.cpu;
+    }
+  }
+  return best;
 }
 
 }  // namespace wss::core

@@ -36,6 +36,7 @@ struct Counters {
   std::uint64_t unknown_completions = 0;  // completion/failure of an unknown task
   std::uint64_t foreign_completions = 0;  // completed by an agent that did not hold it
   std::uint64_t steal_rounds = 0;
+  std::uint64_t reactive_decisions = 0;
   std::uint64_t steals_issued = 0;     // operations
   std::uint64_t steals_confirmed = 0;  // operations with at least one task moved
   std::uint64_t steals_failed = 0;     // operations with no task moved in time
@@ -107,8 +108,18 @@ class Coordinator {
   Outcome apply(const Event& event, TimeMs now);
 
   // One steal round at `now`: fails steals unconfirmed for stealTimeout, then returns the
-  // orders to publish. Empty when stealing is disabled. O(n log n) in the number of agents.
+  // orders to publish. Empty when stealing is disabled. It re-keys only the agents changed
+  // since the last decision: O((changed + moves) log n).
   [[nodiscard]] std::vector<StealOrder> stealRound(TimeMs now);
+
+  // True when an event since the last decision may have made a move worthwhile (a free
+  // slot, a task queued behind a busy agent) and reactive stealing is on: the owner calls
+  // react() within stealing.reactiveDelay, so bursts of events coalesce into one decision.
+  [[nodiscard]] bool wantsDecision() const;
+
+  // A reactive decision at `now`: the orders that help now. Like a round without the expiry
+  // of unconfirmed steals; O(log n) per agent changed since the last decision, plus per move.
+  [[nodiscard]] std::vector<StealOrder> react(TimeMs now);
 
   // Forgets ended operations older than operationRetention and agents removed long ago.
   void performMaintenance(TimeMs now);

@@ -11,6 +11,10 @@ namespace wss::core {
 struct CoordinatorConfig {
   bool enabled = true;
   TimeMs steal_interval_ms = 1000;
+  // React to events (a free slot, a task queued behind a busy agent) within reactive_delay_ms
+  // instead of waiting for the next round; the round then sweeps what events missed.
+  bool reactive = true;
+  TimeMs reactive_delay_ms = 2;
   // Minimum load difference, in tasks of the target's mean duration, worth a steal.
   std::uint32_t steal_threshold = 2;
   std::uint32_t max_steal_batch = 5;     // tasks in one WorkSteal

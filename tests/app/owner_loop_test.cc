@@ -18,8 +18,10 @@ using testing::ManualClock;
 using testing::metrics;
 using testing::request;
 
+// Round-only, so the round schedule is what these tests see; reactive decisions have their own.
 config::Config baseConfig() {
   config::Config c;
+  c.stealing.reactive = false;
   c.stealing.steal_interval_ms = 500;
   c.subjects.work_steal = "fleet.steal";
   c.encoding = codec::Encoding::kJson;
@@ -95,6 +97,34 @@ TEST_CASE("a steal round publishes WorkSteal in JSON with its Content-Type - on 
   const json body = json::parse(published[0].payload);
   CHECK(body.at("sourceAgentId") == "hot");
   CHECK(body.contains("operationId"));
+}
+
+TEST_CASE("reactive: a steal goes out reactiveDelay after the event, not at the next round") {
+  config::Config c = baseConfig();
+  c.stealing.reactive = true;
+  c.stealing.reactive_delay_ms = 3;
+  Loop l(c);
+  const core::TimeMs next = [&] {
+    std::vector<WorkItem> items;
+    for (int i = 0; i < 10; ++i) items.push_back(assigned("hot", "t-" + std::to_string(i)));
+    items.push_back(metrics("idle", 5));
+    return l.turn(std::move(items));
+  }();
+  CHECK(next == l.clock.nowMs() + 3);  // the loop wakes for the decision
+  CHECK(l.bus.on("fleet.steal").empty());
+  l.clock.advance(2);
+  l.turn();
+  CHECK(l.bus.on("fleet.steal").empty());
+  l.clock.advance(1);
+  l.turn();
+  const auto published = l.bus.on("fleet.steal");
+  REQUIRE(published.size() == 1);  // one decision for the whole burst of events
+  CHECK(l.loop.coordinator().counters().reactive_decisions == 1);
+  CHECK(l.loop.coordinator().counters().steal_rounds == 0);
+  // Nothing new happened: the loop does not decide again.
+  l.clock.advance(10);
+  l.turn();
+  CHECK(l.loop.coordinator().counters().reactive_decisions == 1);
 }
 
 TEST_CASE("steal rounds run every stealInterval - however often the loop turns") {

@@ -406,6 +406,8 @@ const std::set<std::string>& allKeys() {
       "subjects.queueGroup",
       "stealing.enabled",
       "stealing.stealInterval",
+      "stealing.reactive",
+      "stealing.reactiveDelay",
       "stealing.stealThreshold",
       "stealing.maxStealBatch",
       "stealing.minTasksToSteal",
@@ -481,6 +483,32 @@ TEST_CASE("the example sets every key, and the docs describe every key", "[confi
     INFO(key);
     CHECK(docs.find("| `" + key + "` |") != std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace wss::config
+
+namespace wss::config {
+namespace {
+
+TEST_CASE("stealing.reactive and stealing.reactiveDelay: defaults, values and bounds") {
+  const LoadResult defaults = loadString("stealing:\n  enabled: true\n", "r.yaml", {});
+  REQUIRE(defaults.ok);
+  CHECK(defaults.config.stealing.reactive);
+  CHECK(defaults.config.stealing.reactive_delay_ms == 2);
+
+  const LoadResult set =
+      loadString("stealing:\n  reactive: false\n  reactiveDelay: 15ms\n", "r.yaml", {});
+  REQUIRE(set.ok);
+  CHECK_FALSE(set.config.stealing.reactive);
+  CHECK(set.config.stealing.reactive_delay_ms == 15);
+
+  const LoadResult too_long = loadString("stealing:\n  reactiveDelay: 1m\n", "r.yaml", {});
+  CHECK_FALSE(too_long.ok);
+  CHECK(too_long.error.find("key 'stealing.reactiveDelay'") != std::string::npos);
+  const LoadResult not_bool = loadString("stealing:\n  reactive: sometimes\n", "r.yaml", {});
+  CHECK_FALSE(not_bool.ok);
+  CHECK(not_bool.error.find("key 'stealing.reactive'") != std::string::npos);
 }
 
 }  // namespace

@@ -34,6 +34,13 @@ class Fleet {
     m.status = status;
     return coordinator.apply(m, now);
   }
+  // Says `agent` runs `slots` tasks at once.
+  Outcome slots(const std::string& agent, std::uint32_t slots) {
+    AgentMetrics m;
+    m.agent_id = agent;
+    m.concurrency = slots;
+    return coordinator.apply(m, now);
+  }
   // Assigns `count` tasks named prefix-0.. to `agent`.
   void load(const std::string& agent, int count, const std::string& prefix,
             std::vector<std::string> caps = {}) {
@@ -44,6 +51,7 @@ class Fleet {
     return view ? view->task_count : 0;
   }
   std::vector<StealOrder> round() { return coordinator.stealRound(now); }
+  std::vector<StealOrder> react() { return coordinator.react(now); }
   void advance(TimeMs ms) { now += ms; }
 
   Coordinator coordinator;

@@ -34,16 +34,15 @@ TEST_CASE("an overloaded agent's queued tasks move to an idle agent") {
   CHECK_FALSE(o.reason.empty());
 }
 
-TEST_CASE("defect 1: a steal names real queued task ids, newest first") {
+TEST_CASE("defect 1: a steal names real queued task ids, the longest-waiting first") {
   Fleet f;
   f.load("hot", 10, "t");
   f.metrics("idle", 5);
+  f.slots("idle", 2);
   auto orders = f.round();
   REQUIRE(orders.size() == 1);
-  auto ids = orders[0].task_ids;
-  REQUIRE(ids.size() >= 2);
-  CHECK(ids[0] == "t-9");
-  CHECK(ids[1] == "t-8");
+  // t-0 runs on hot; the next two in its queue are what idle can start now.
+  CHECK(orders[0].task_ids == std::vector<std::string>{"t-1", "t-2"});
 }
 
 TEST_CASE("the oldest `concurrency` tasks are probably running and never named") {
@@ -111,6 +110,7 @@ TEST_CASE("a partly confirmed steal completes with what moved") {
   Fleet f;
   f.load("hot", 10, "t");
   f.metrics("idle", 5);
+  f.slots("idle", 2);
   auto orders = f.round();
   REQUIRE(orders.at(0).task_ids.size() >= 2);
   f.assign("idle", orders[0].task_ids[0]);
@@ -170,6 +170,8 @@ TEST_CASE("defect 5: capability match decides, whatever the load difference") {
   f.metrics("idle-cpu", 0, {"cpu"});
   f.metrics("gpu-box", 0, {"gpu"});
   f.load("gpu-box", 1, "x");
+  CHECK(f.round().empty());  // gpu-box is busy: late binding waits for its free slot
+  f.complete("gpu-box", "x-0", 1000.0);
   auto orders = f.round();
   REQUIRE_FALSE(orders.empty());
   for (const auto& o : orders) CHECK(o.target_agent_id == "gpu-box");
@@ -204,15 +206,44 @@ TEST_CASE("defect 4: one idle agent is never promised more than helps in one rou
 TEST_CASE("several idle agents share one hot agent's queue") {
   CoordinatorConfig c;
   c.max_steal_batch = 100;
-  c.steal_interval_ms = 1;  // no look-ahead: balance what is there now
+  c.reactive = false;
+  c.steal_interval_ms = 3000;  // a round-only sweep may fill three durations ahead
   Fleet f(c);
   f.load("hot", 20, "t");
+  f.advance(60'000);  // the burst's arrival rate has faded: no look-ahead on arrivals
   for (int i = 0; i < 4; ++i) f.metrics("idle-" + std::to_string(i), 0);
   auto orders = f.round();
   std::set<std::string> targets;
   for (const auto& o : orders) targets.insert(o.target_agent_id);
   CHECK(targets.size() == 4);
-  CHECK(totalTasks(orders) == 16);  // 20 tasks over 5 agents: 4 each
+  CHECK(totalTasks(orders) == 16);  // 20 tasks over 5 agents: 4 each, within the look-ahead
+}
+
+TEST_CASE("late binding: a target is promised only what it can start now") {
+  CoordinatorConfig c;
+  c.max_steal_batch = 100;
+  Fleet f(c);
+  f.load("hot", 20, "t");
+  for (int i = 0; i < 4; ++i) f.metrics("idle-" + std::to_string(i), 0);
+  f.slots("idle-0", 3);
+  auto orders = f.round();
+  std::map<std::string, std::uint32_t> to;
+  for (const auto& o : orders) to[o.target_agent_id] += o.tasks_to_steal;
+  CHECK(to["idle-0"] == 3);
+  CHECK(to["idle-1"] == 1);
+  CHECK(to["idle-3"] == 1);
+  CHECK(totalTasks(orders) == 6);
+  CHECK(f.round().empty());  // nothing more until a slot frees
+  auto to_idle_1 = std::find_if(orders.begin(), orders.end(),
+                                [](const StealOrder& o) { return o.target_agent_id == "idle-1"; });
+  REQUIRE(to_idle_1 != orders.end());
+  const std::string moved = to_idle_1->task_ids.front();
+  f.assign("idle-1", moved);
+  CHECK(f.coordinator.wantsDecision());
+  f.complete("idle-1", moved, 1000.0);
+  auto next = f.react();
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].target_agent_id == "idle-1");
 }
 
 TEST_CASE("an agent the dispatcher keeps feeding gives up more than a quiet one") {
@@ -220,6 +251,7 @@ TEST_CASE("an agent the dispatcher keeps feeding gives up more than a quiet one"
   auto movedFrom = [](bool fed_recently) {
     CoordinatorConfig c;
     c.max_steal_batch = 100;
+    c.reactive = false;  // the round-only look-ahead is one interval
     Fleet f(c);
     for (int i = 0; i < 8; ++i) {
       f.assign("hot", "t-" + std::to_string(i));
@@ -243,6 +275,7 @@ TEST_CASE("maxStealBatch caps the tasks in one WorkSteal") {
   Fleet f(c);
   f.load("hot", 20, "t");
   f.metrics("idle", 0);
+  f.slots("idle", 4);
   auto orders = f.round();
   REQUIRE(orders.size() == 1);
   CHECK(orders[0].tasks_to_steal == 2);
@@ -274,7 +307,9 @@ TEST_CASE("slow agents give work to fast ones even with short queues") {
   f.load("slow", 2, "q");  // one running, one queued: 6 s until the queued one is done
   f.load("fast", 2, "f");
   for (int i = 0; i < 2; ++i) f.complete("fast", "f-" + std::to_string(i), 500.0);
-  f.load("fast", 1, "r");  // busy for 0.5 s
+  f.load("fast", 1, "r");    // busy for 0.5 s
+  CHECK(f.round().empty());  // late binding: fast takes it once its slot is free
+  f.complete("fast", "r-0", 500.0);
   auto orders = f.round();
   REQUIRE(orders.size() == 1);
   CHECK(orders[0].source_agent_id == "slow");
@@ -319,6 +354,7 @@ TEST_CASE("an offline agent's tasks, running ones too, are re-homed and then it 
   Fleet f(c);
   f.load("dying", 3, "t");
   f.metrics("alive", 0);
+  f.slots("alive", 3);
   f.metrics("dying", 0, {}, AgentStatus::kOffline);
   CHECK(f.coordinator.stats(f.now).total_agents == 1);
   auto orders = f.round();

@@ -33,7 +33,7 @@ void loadAgent(FleetClient& fleet, const std::string& agent, int count,
   }));
 }
 
-TEST_CASE("JSON fleet: a steal names real queued tasks, newest first, and is confirmed",
+TEST_CASE("JSON fleet: a steal names real queued tasks, longest-waiting first, and is confirmed",
           "[integration][stealing]") {
   NatsServer server;
   REQUIRE(server.running());
@@ -61,11 +61,11 @@ TEST_CASE("JSON fleet: a steal names real queued tasks, newest first, and is con
   const auto ids = order["taskIds"].get<std::vector<std::string>>();
   REQUIRE_FALSE(ids.empty());
   CHECK(order["tasksToSteal"].get<std::size_t>() == ids.size());
-  // Newest first: the last tasks assigned to agent-a, in reverse order.
-  std::vector<std::string> newest;
-  for (int i = 12; i > 12 - static_cast<int>(ids.size()); --i)
-    newest.push_back(taskId("agent-a", i));
-  CHECK(ids == newest);
+  // Longest-waiting first: agent-a's queue in order, after the task it is running.
+  std::vector<std::string> oldest_queued;
+  for (int i = 2; i < 2 + static_cast<int>(ids.size()); ++i)
+    oldest_queued.push_back(taskId("agent-a", i));
+  CHECK(ids == oldest_queued);
 
   // The fleet moves them and confirms with task.assigned on the target.
   for (const auto& id : ids) REQUIRE(fleet.assign("agent-b", id));
@@ -162,7 +162,7 @@ TEST_CASE("protobuf fleet: events with and without the header, steals in protobu
   CHECK(order.target_agent_id() == "pb-b");
   REQUIRE(order.task_ids_size() > 0);
   CHECK(order.tasks_to_steal() == order.task_ids_size());
-  CHECK(order.task_ids(0) == taskId("pb-a", 12));
+  CHECK(order.task_ids(0).rfind("pb-a-t", 0) == 0);
 
   for (const auto& id : order.task_ids()) REQUIRE(labelled.assign("pb-b", id));
   REQUIRE(labelled.flush());

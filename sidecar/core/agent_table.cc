@@ -1,0 +1,84 @@
+#include "sidecar/core/agent_table.h"
+
+#include <cassert>
+
+namespace wss::core {
+
+AgentIndex AgentTable::find(const std::string& id) const {
+  auto it = index_.find(id);
+  return it == index_.end() ? kNoAgent : it->second;
+}
+
+AgentIndex AgentTable::touch(const std::string& id, TimeMs now) {
+  auto [it, inserted] = index_.try_emplace(id, kNoAgent);
+  if (inserted) {
+    AgentIndex index;
+    if (free_.empty()) {
+      index = static_cast<AgentIndex>(agents_.size());
+      agents_.emplace_back();
+    } else {
+      index = free_.back();
+      free_.pop_back();
+    }
+    agents_[index].id = id;
+    agents_[index].in_use = true;
+    it->second = index;
+  }
+  agents_[it->second].last_seen = now;
+  return it->second;
+}
+
+void AgentTable::remove(AgentIndex index) {
+  Agent& agent = agents_[index];
+  assert(agent.in_use && agent.oldest == nullptr);
+  if (agent.departed) --departed_;
+  forgetMean(agent);
+  index_.erase(agent.id);
+  agent = Agent{};
+  free_.push_back(index);
+}
+
+void AgentTable::setDeparted(AgentIndex index, bool departed) {
+  Agent& agent = agents_[index];
+  if (agent.departed == departed) return;
+  agent.departed = departed;
+  if (departed) {
+    ++departed_;
+  } else {
+    --departed_;
+  }
+}
+
+void AgentTable::recordDuration(AgentIndex index, double duration_ms, std::uint32_t window) {
+  Agent& agent = agents_[index];
+  forgetMean(agent);
+  agent.durations.record(duration_ms, window);
+  mean_sum_ += *agent.durations.mean();
+  ++with_mean_;
+}
+
+void AgentTable::forgetMean(const Agent& agent) {
+  if (auto mean = agent.durations.mean()) {
+    mean_sum_ -= *mean;
+    --with_mean_;
+  }
+}
+
+double AgentTable::fleetMeanDuration(double fallback) const {
+  if (with_mean_ == 0) return fallback;
+  return std::max(mean_sum_, 0.0) / static_cast<double>(with_mean_);
+}
+
+void AgentTable::resumMeans() {
+  mean_sum_ = 0;
+  with_mean_ = 0;
+  for (const Agent& agent : agents_) {
+    if (!agent.in_use) continue;
+    if (auto mean = agent.durations.mean()) {
+      mean_sum_ += *mean;
+      ++with_mean_;
+    }
+  }
+}
+
+}  // namespace wss::core

@@ -1,0 +1,93 @@
+// The agent table: every agent the coordinator knows, by a dense index.
+//
+// Invariants:
+// - `index_` maps each in-use agent's id to its slot, and nothing else; a freed slot is on
+//   `free_` and holds a default Agent, so a reused slot starts clean.
+// - `departed_` counts the in-use agents with `departed` set.
+// - `mean_sum_` / `with_mean_` are the sum and count of the means of in-use agents that have
+//   recorded a duration, so the fleet-wide mean costs O(1); maintenance re-sums them exactly.
+// Owner thread only, like the rest of the core.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sidecar/core/arrival_rate.h"
+#include "sidecar/core/capability_sets.h"
+#include "sidecar/core/duration_window.h"
+#include "sidecar/core/events.h"
+
+namespace wss::core {
+
+using AgentIndex = std::uint32_t;
+inline constexpr AgentIndex kNoAgent = std::numeric_limits<AgentIndex>::max();
+
+struct TaskRecord;
+using TaskNode = std::unordered_map<std::string, TaskRecord>::value_type;
+
+struct Agent {
+  std::string id;
+  bool in_use = false;
+  bool departed = false;  // said offline; kept only until its tasks are re-homed or done
+  AgentStatus status = AgentStatus::kUnspecified;
+  SetId capabilities = kEmptySet;
+  float cpu = 0;
+  float memory = 0;
+  std::int32_t priority = 1;
+  std::uint32_t concurrency = 0;  // 0: the configured default
+  TimeMs last_seen = 0;
+  TaskNode* oldest = nullptr;  // its queue of tasks with ids (see task_ledger.h)
+  TaskNode* newest = nullptr;
+  std::uint32_t id_tasks = 0;     // tasks with ids, linked oldest..newest
+  std::uint32_t count_tasks = 0;  // tasks without ids (count-only fleets)
+  std::uint32_t incoming = 0;     // tasks promised to it by unconfirmed steals
+  std::uint32_t outgoing = 0;     // its tasks named by unconfirmed steals
+  DurationWindow durations;
+  ArrivalRate arrivals;  // new tasks assigned to it (not moves)
+
+  [[nodiscard]] std::uint32_t held() const { return id_tasks + count_tasks; }
+  // What it will hold once its unconfirmed steals land: promised tasks in, named tasks out.
+  [[nodiscard]] std::uint32_t backlog() const {
+    return held() + incoming - std::min(outgoing, held());
+  }
+};
+
+class AgentTable {
+ public:
+  [[nodiscard]] AgentIndex find(const std::string& id) const;
+  // The agent's index, creating it on first sight; marks it seen at `now`.
+  AgentIndex touch(const std::string& id, TimeMs now);
+  // Frees the slot. The agent must hold no task with an id.
+  void remove(AgentIndex index);
+
+  void setDeparted(AgentIndex index, bool departed);
+  // Records a duration and keeps the fleet-wide mean in step.
+  void recordDuration(AgentIndex index, double duration_ms, std::uint32_t window);
+  // The mean of the agents' mean durations; `fallback` when none has any.
+  [[nodiscard]] double fleetMeanDuration(double fallback) const;
+  // Re-sums the fleet mean exactly (floating error never accumulates past a maintenance).
+  void resumMeans();
+
+  Agent& operator[](AgentIndex index) { return agents_[index]; }
+  const Agent& operator[](AgentIndex index) const { return agents_[index]; }
+  [[nodiscard]] AgentIndex slots() const { return static_cast<AgentIndex>(agents_.size()); }
+  [[nodiscard]] std::size_t live() const { return index_.size(); }
+  [[nodiscard]] std::size_t departed() const { return departed_; }
+  [[nodiscard]] const std::vector<Agent>& all() const { return agents_; }
+
+ private:
+  void forgetMean(const Agent& agent);
+
+  std::vector<Agent> agents_;  // by AgentIndex; slots are reused
+  std::vector<AgentIndex> free_;
+  std::unordered_map<std::string, AgentIndex> index_;
+  std::size_t departed_ = 0;
+  double mean_sum_ = 0;
+  std::size_t with_mean_ = 0;
+};
+
+}  // namespace wss::core

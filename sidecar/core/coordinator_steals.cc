@@ -1,0 +1,166 @@
+// Steal decisions and their life: from the planner's moves to operations and orders, and
+// from confirmation or timeout to their end.
+#include <cassert>
+#include <cmath>
+
+#include "sidecar/core/coordinator_state.h"
+
+namespace wss::core {
+namespace {
+
+// Keys are re-computed for every agent when the fleet mean moved this much since they were:
+// agents without their own durations are estimated with it.
+constexpr double kFleetMeanDrift = 0.2;
+
+std::uint64_t pairKey(AgentIndex source, AgentIndex target) {
+  return (static_cast<std::uint64_t>(source) << 32) | target;
+}
+
+std::string formatReason(const Agent& source, const Agent& target, const Move& move) {
+  std::string reason;
+  reason.reserve(96 + source.id.size() + target.id.size());
+  if (source.departed) {
+    reason.append("re-home from departed agent ").append(source.id);
+  } else {
+    reason.append("rebalance ").append(source.id).append(" (newest task done in ~");
+    reason.append(std::to_string(std::llround(move.source_finish))).append(" ms)");
+  }
+  reason.append(" -> ").append(target.id).append(" (done in ~");
+  reason.append(std::to_string(std::llround(move.target_finish))).append(" ms)");
+  return reason;
+}
+
+}  // namespace
+
+std::vector<StealOrder> Coordinator::State::decide(TimeMs now) {
+  const LoadModel m = model(now);
+  const double mean = agents.fleetMeanDuration(config.default_task_duration_ms);
+  if (std::abs(mean - keyed_fleet_mean) > kFleetMeanDrift * keyed_fleet_mean) {
+    planner.touchAll(agents);
+    keyed_fleet_mean = mean;
+  }
+  StealPlanner::Session session;
+  Decision decision;
+  while (auto move = planner.next(agents, capability_sets, m, session)) {
+    applyMove(*move, now, decision);
+  }
+  planner.finish(session);
+  decision_wanted = false;  // its own moves need no further decision
+  return issue(decision, now);
+}
+
+void Coordinator::State::applyMove(const Move& move, TimeMs now, Decision& decision) {
+  Agent& source = agents[move.source];
+  Agent& target = agents[move.target];
+  auto [it, inserted] = decision.by_pair.try_emplace(pairKey(move.source, move.target));
+  if (inserted) {
+    Operation& op = operations.append();
+    op.id = config.operation_id_prefix + "-" + std::to_string(op.seq);
+    op.source = source.id;
+    op.target = target.id;
+    op.source_index = move.source;
+    op.target_index = move.target;
+    op.reason = formatReason(source, target, move);
+    op.start = now;
+    op.status = OperationStatus::kExecuting;
+    it->second = op.seq;
+    decision.issued.push_back(op.seq);
+  }
+  Operation& op = *operations.find(it->second);
+  ++op.tasks_to_steal;
+  if (move.task != nullptr) {
+    op.task_ids.push_back(move.task->first);
+    move.task->second.pending_steal = op.seq;
+    ++source.outgoing;
+    ++target.incoming;
+  } else {
+    // Count-only fleets cannot confirm: the reference design's optimistic move.
+    --source.count_tasks;
+    ++target.count_tasks;
+    ++op.confirmed;
+    ++op.resolved;
+    ++counters.tasks_moved;
+  }
+  changed(move.source);
+  changed(move.target);
+}
+
+std::vector<StealOrder> Coordinator::State::issue(const Decision& decision, TimeMs now) {
+  std::vector<StealOrder> orders;
+  orders.reserve(decision.issued.size());
+  for (OperationSeq seq : decision.issued) {
+    Operation& op = *operations.find(seq);
+    ++counters.steals_issued;
+    if (op.task_ids.empty()) {
+      op.status = OperationStatus::kCompleted;
+      op.end = now;
+      ++counters.steals_confirmed;
+    } else {
+      operations.markPending(seq);
+    }
+    StealOrder order;
+    order.operation_id = op.id;
+    order.source_agent_id = op.source;
+    order.target_agent_id = op.target;
+    order.tasks_to_steal = op.tasks_to_steal;
+    order.task_ids = op.task_ids;
+    order.reason = op.reason;
+    orders.push_back(std::move(order));
+  }
+  return orders;
+}
+
+void Coordinator::State::resolveSteal(TaskNode& node, bool moved, TimeMs now) {
+  TaskRecord& task = node.second;
+  Operation* op = operations.find(task.pending_steal);
+  task.pending_steal = kNoOperation;
+  if (op == nullptr) return;
+  const AgentIndex source = op->source_index;
+  const AgentIndex target = op->target_index;
+  assert(agents[source].in_use && agents[target].in_use);
+  if (agents[source].outgoing > 0) --agents[source].outgoing;
+  if (agents[target].incoming > 0) --agents[target].incoming;
+  changed(source);
+  changed(target);
+  ++op->resolved;
+  if (moved) {
+    ++op->confirmed;
+    ++counters.tasks_moved;
+  }
+  finishIfResolved(*op, now);
+  removeIfDrained(source);
+  if (target != source) removeIfDrained(target);
+}
+
+void Coordinator::State::finishIfResolved(Operation& op, TimeMs now) {
+  if (op.status != OperationStatus::kExecuting || op.resolved < op.tasks_to_steal) return;
+  op.end = now;
+  if (op.confirmed > 0) {
+    op.status = OperationStatus::kCompleted;
+    ++counters.steals_confirmed;
+  } else {
+    op.status = OperationStatus::kFailed;
+    ++counters.steals_failed;
+  }
+}
+
+void Coordinator::State::expireSteals(TimeMs now) {
+  const std::vector<OperationSeq> expired = operations.takeExpired([&](const Operation& op) {
+    return agents[op.target_index].departed || now - op.start >= config.steal_timeout_ms;
+  });
+  for (OperationSeq seq : expired) {
+    Operation& op = *operations.find(seq);
+    // Not confirmed in time: the tasks count with their source again.
+    for (const std::string& task_id : op.task_ids) {
+      TaskNode* node = tasks.find(task_id);
+      if (node == nullptr || node->second.pending_steal != seq) continue;
+      ++counters.tasks_returned;
+      resolveSteal(*node, /*moved=*/false, now);
+    }
+    // Tasks that vanished without a word (should not happen) still end the operation.
+    op.resolved = op.tasks_to_steal;
+    finishIfResolved(op, now);
+  }
+}
+
+}  // namespace wss::core

@@ -1,0 +1,139 @@
+// The steal planner: which queued task moves where, decided incrementally.
+//
+// It keeps, up to date as events arrive, what a decision needs: the sources (agents holding
+// more than they can run, departed agents with tasks) in a max-heap by when their newest task
+// would finish, and the targets (live agents below their late-binding cap) in one min-heap per
+// capability set by when a task appended there would finish. Events only mark agents dirty
+// (touch); a decision re-keys the dirty ones, O(log n) each, then repeatedly takes the top
+// source's oldest queued task the target can run and the capable target that would finish it
+// first, while the move passes the threshold test. A decision that moves nothing costs
+// O(dirty log n); each move O(log n + capability groups).
+//
+// Invariants:
+// - After refresh, an agent is in the source heap iff LoadModel::isSource holds for it, and
+//   in exactly the target heap of its capability set iff it can receive and is below its cap,
+//   both keyed by the estimates of that refresh (the fleet mean may drift until a rebuild).
+// - A live agent's oldest `slots` tasks are never named; a task with a pending steal never
+//   is; a task goes only to a target whose capabilities cover its requirement.
+// Owner thread only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "sidecar/core/agent_table.h"
+#include "sidecar/core/indexed_heap.h"
+#include "sidecar/core/load_model.h"
+#include "sidecar/core/task_ledger.h"
+
+namespace wss::core {
+
+// One task to move: `task` null for an anonymous task of a count-only fleet.
+struct Move {
+  AgentIndex source = kNoAgent;
+  AgentIndex target = kNoAgent;
+  TaskNode* task = nullptr;
+  double source_finish = 0;  // estimates when it was chosen, for the reason
+  double target_finish = 0;
+};
+
+class StealPlanner {
+ public:
+  // What one decision remembers between its moves.
+  class Session {
+   public:
+    [[nodiscard]] std::size_t moves() const { return moves_; }
+
+   private:
+    friend class StealPlanner;
+    struct Cursor {
+      TaskNode* next = nullptr;  // next task to consider, walking oldest -> newest
+      std::uint32_t position = 0;
+      std::uint32_t misses = 0;
+    };
+    std::unordered_map<AgentIndex, Cursor> cursors_;
+    std::unordered_map<std::uint64_t, std::uint32_t> pair_sizes_;
+    std::vector<AgentIndex> parked_;  // sources set aside: nothing movable this decision
+    std::size_t moves_ = 0;
+  };
+
+  StealPlanner();
+  StealPlanner(const StealPlanner&) = delete;
+  StealPlanner& operator=(const StealPlanner&) = delete;
+
+  // The agent's load, liveness or capabilities changed: re-key it before the next decision.
+  void touch(AgentIndex agent);
+  // Re-keys every agent at the next decision (config reload, fleet mean drift).
+  void touchAll(const AgentTable& agents);
+  // True when some source and some target exist: a decision might move something.
+  [[nodiscard]] bool mayMove(const AgentTable& agents, const CapabilitySets& sets,
+                             const LoadModel& model);
+
+  // The next move of a decision, or nullopt when nothing more is worth moving. The caller
+  // applies each move to the state (and touches both agents) before asking for the next.
+  [[nodiscard]] std::optional<Move> next(const AgentTable& agents, const CapabilitySets& sets,
+                                         const LoadModel& model, Session& session);
+  // Ends a decision: sources it set aside are re-keyed at the next one.
+  void finish(Session& session);
+
+ private:
+  struct SourceEntry {
+    double finish;
+    AgentIndex agent;
+  };
+  struct SourceFirst {  // latest finish first, then lower index
+    bool operator()(const SourceEntry& a, const SourceEntry& b) const {
+      return a.finish != b.finish ? a.finish > b.finish : a.agent < b.agent;
+    }
+  };
+  struct TargetEntry {
+    double finish;           // when a task appended now would finish
+    std::uint32_t scarcity;  // capabilities it has: keep the rich ones for tasks needing them
+    float cpu;
+    AgentIndex agent;
+  };
+  struct TargetFirst {  // soonest finish, then fewest capabilities, then cpu, then index
+    bool operator()(const TargetEntry& a, const TargetEntry& b) const {
+      if (a.finish != b.finish) return a.finish < b.finish;
+      if (a.scarcity != b.scarcity) return a.scarcity < b.scarcity;
+      if (a.cpu != b.cpu) return a.cpu < b.cpu;
+      return a.agent < b.agent;
+    }
+  };
+  using SourceHeap = IndexedHeap<SourceEntry, SourceFirst>;
+  using TargetHeap = IndexedHeap<TargetEntry, TargetFirst>;
+  struct Group {
+    SetId capabilities;
+    std::uint32_t scarcity;
+    TargetHeap targets;
+  };
+  static constexpr std::uint32_t kNoGroup = kNotInHeap;
+
+  void refresh(const AgentTable& agents, const CapabilitySets& sets, const LoadModel& model);
+  void rekey(AgentIndex index, const Agent& agent, const CapabilitySets& sets,
+             const LoadModel& model);
+  void leaveGroup(AgentIndex index);
+  std::uint32_t groupOf(SetId capabilities, const CapabilitySets& sets);
+  const std::vector<std::uint32_t>& covering(SetId need, const CapabilitySets& sets);
+  [[nodiscard]] std::optional<Move> moveFrom(AgentIndex source, const AgentTable& agents,
+                                             const CapabilitySets& sets, const LoadModel& model,
+                                             Session& session);
+  // The capable target that would finish a task needing `need` first, or kNoAgent.
+  AgentIndex bestTarget(SetId need, AgentIndex source, const AgentTable& agents,
+                        const CapabilitySets& sets, const LoadModel& model, Session& session);
+
+  std::vector<std::uint32_t> source_pos_;
+  std::vector<std::uint32_t> target_pos_;
+  std::vector<std::uint32_t> group_of_agent_;
+  SourceHeap sources_{&source_pos_};
+  std::vector<Group> groups_;
+  std::unordered_map<SetId, std::uint32_t> group_of_set_;
+  std::unordered_map<SetId, std::vector<std::uint32_t>> covering_;  // need -> groups
+  std::size_t targets_ = 0;
+  std::vector<AgentIndex> dirty_;
+  std::vector<bool> is_dirty_;
+};
+
+}  // namespace wss::core

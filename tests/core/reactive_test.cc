@@ -1,0 +1,128 @@
+// Reactive stealing: decisions the moment a move could help, bounded by what targets can start.
+#include <catch2/catch.hpp>
+#include <map>
+#include <string>
+
+#include "sidecar/core/coordinator.h"
+#include "tests/core/fleet.h"
+
+namespace wss::core {
+namespace {
+
+using testing::Fleet;
+
+std::uint32_t totalTasks(const std::vector<StealOrder>& orders) {
+  std::uint32_t n = 0;
+  for (const auto& o : orders) n += o.tasks_to_steal;
+  return n;
+}
+
+TEST_CASE("a completion that frees a slot asks for a decision, and react() fills it") {
+  Fleet f;
+  f.load("hot", 4, "t");
+  f.load("worker", 1, "w");
+  (void)f.react();
+  CHECK_FALSE(f.coordinator.wantsDecision());
+  CHECK(f.react().empty());  // worker is busy: nothing can start sooner elsewhere
+  f.complete("worker", "w-0", 1000.0);
+  CHECK(f.coordinator.wantsDecision());
+  auto orders = f.react();
+  REQUIRE(orders.size() == 1);
+  CHECK(orders[0].source_agent_id == "hot");
+  CHECK(orders[0].target_agent_id == "worker");
+  CHECK(orders[0].task_ids == std::vector<std::string>{"t-1"});
+  CHECK_FALSE(f.coordinator.wantsDecision());
+  CHECK(f.coordinator.counters().reactive_decisions == 3);
+}
+
+TEST_CASE("a task queued behind a busy agent moves while another agent has a free slot") {
+  Fleet f;
+  f.metrics("free", 0);
+  f.load("busy", 1, "t");
+  CHECK(f.react().empty());  // one task, running: nothing queued
+  f.assign("busy", "t-1");
+  CHECK(f.coordinator.wantsDecision());
+  auto orders = f.react();
+  REQUIRE(orders.size() == 1);
+  CHECK(orders[0].target_agent_id == "free");
+  CHECK(orders[0].task_ids == std::vector<std::string>{"t-1"});
+}
+
+TEST_CASE("reactive: false never asks for a decision, and the round still steals") {
+  CoordinatorConfig c;
+  c.reactive = false;
+  Fleet f(c);
+  f.metrics("free", 0);
+  f.load("busy", 3, "t");
+  CHECK_FALSE(f.coordinator.wantsDecision());
+  CHECK_FALSE(f.round().empty());
+}
+
+TEST_CASE("stealing disabled: no reactive decision either") {
+  CoordinatorConfig c;
+  c.enabled = false;
+  Fleet f(c);
+  f.metrics("free", 0);
+  f.load("busy", 3, "t");
+  CHECK_FALSE(f.coordinator.wantsDecision());
+  CHECK(f.react().empty());
+}
+
+TEST_CASE("unconstrained tasks go to plain agents first, keeping scarce ones free") {
+  Fleet f;
+  f.metrics("gpu-box", 0, {"gpu", "linux"});
+  f.metrics("plain", 0, {"linux"});
+  f.load("hot", 2, "t");
+  auto orders = f.react();
+  REQUIRE(orders.size() == 1);
+  CHECK(orders[0].target_agent_id == "plain");
+  f.assign("hot", "g-0", {"gpu"});
+  auto gpu = f.react();
+  REQUIRE(gpu.size() == 1);
+  CHECK(gpu[0].target_agent_id == "gpu-box");
+  CHECK(gpu[0].task_ids == std::vector<std::string>{"g-0"});
+}
+
+TEST_CASE("a burst onto half the fleet: orders bounded by the free slots") {
+  CoordinatorConfig c;
+  c.max_steal_batch = 100;
+  Fleet f(c);
+  for (int a = 0; a < 100; ++a) f.metrics("idle-" + std::to_string(a), 0);
+  for (int a = 0; a < 100; ++a) f.load("deep-" + std::to_string(a), 200, std::to_string(a));
+  auto orders = f.react();
+  CHECK(orders.size() == 100);
+  CHECK(totalTasks(orders) == 100);
+  std::map<std::string, int> per_target;
+  for (const auto& o : orders) ++per_target[o.target_agent_id];
+  CHECK(per_target.size() == 100);
+  CHECK(f.react().empty());
+  CHECK(f.round().empty());
+}
+
+TEST_CASE("an agent that reports idle or appears becomes a target at once") {
+  Fleet f;
+  f.load("hot", 3, "t");
+  CHECK(f.react().empty());
+  f.metrics("newcomer", 10, {}, AgentStatus::kIdle);
+  CHECK(f.coordinator.wantsDecision());
+  auto orders = f.react();
+  REQUIRE(orders.size() == 1);
+  CHECK(orders[0].target_agent_id == "newcomer");
+}
+
+TEST_CASE("reconfigure: turning reactive off stops decisions, turning it on resumes them") {
+  Fleet f;
+  f.metrics("free", 0);
+  CoordinatorConfig off = f.coordinator.config();
+  off.reactive = false;
+  f.coordinator.reconfigure(off);
+  f.load("busy", 3, "t");
+  CHECK_FALSE(f.coordinator.wantsDecision());
+  off.reactive = true;
+  f.coordinator.reconfigure(off);
+  CHECK(f.coordinator.wantsDecision());
+  CHECK(f.react().size() == 1);
+}
+
+}  // namespace
+}  // namespace wss::core
