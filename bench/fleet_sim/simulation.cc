@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "bench/fleet_sim/agent.h"
+#include "bench/fleet_sim/best_agent_client.h"
 #include "bench/fleet_sim/dispatcher.h"
 
 namespace wss::sim {
@@ -72,6 +73,7 @@ struct Simulation::State {
         options(std::move(o)),
         nats(n),
         dispatcher(s, s.seed),
+        best_agent(n, options.best_agent_subject, options.best_agent_timeout_ms),
         failure_rng(s.seed ^ 0xfa11U) {
     agents.reserve(s.agents.size());
     for (std::size_t i = 0; i < s.agents.size(); ++i) {
@@ -87,6 +89,7 @@ struct Simulation::State {
   SimOptions options;
   bench::NatsClient& nats;
   Dispatcher dispatcher;
+  BestAgentClient best_agent;  // used in best-agent mode only
   std::mt19937_64 failure_rng;
   std::vector<Agent> agents;
   std::unordered_map<std::string, std::size_t> agent_index;
@@ -172,13 +175,42 @@ struct Simulation::State {
     tryStart(a, now);
   }
 
+  // Best-agent mode: the sidecar's answer when it names a live agent able to run the task,
+  // else `naive`; every request and fallback is counted.
+  std::optional<std::size_t> askBestAgent(TaskIndex task, std::optional<std::size_t> naive) {
+    auto& c = figures.best_agent;
+    ++c.requests;
+    const auto& required = scenario.tasks[task].required_capabilities;
+    const BestAgentAnswer answer = best_agent.ask(required);
+    if (answer.kind == BestAgentAnswer::Kind::kNoReply) {
+      ++c.no_reply;
+      return naive;
+    }
+    if (answer.kind == BestAgentAnswer::Kind::kNoAgent) {
+      ++c.no_agent;
+      return naive;
+    }
+    const auto it = agent_index.find(answer.agent_id);
+    if (it == agent_index.end() || !agents[it->second].alive() ||
+        !agents[it->second].canRun(required)) {
+      ++c.unusable;
+      return naive;
+    }
+    ++c.placed;
+    return it->second;
+  }
+
   void dispatch(TaskIndex task, Us now) {
-    const auto a = dispatcher.choose(scenario.tasks[task], agents);
+    // The naive choice is drawn in every mode, so the dispatcher's random stream (and the
+    // steal floor computed from it) stays the same.
+    const auto naive = dispatcher.choose(scenario.tasks[task], agents);
+    const auto a = options.best_agent ? askBestAgent(task, naive) : naive;
     if (!a) {
       tasks[task].state = TaskState::kUnplaced;
       return;
     }
-    place(task, *a, now);
+    // A request takes real time: the task is placed when the answer is in.
+    place(task, *a, options.best_agent ? this->now() : now);
   }
 
   void arrive(TaskIndex task, Us now) {
@@ -420,8 +452,9 @@ void Simulation::run(RunReport* report, std::vector<double>* latency_ms) {
   const Us deadline = sc.arrivals_end_us + static_cast<Us>(st.options.grace_s * kUsPerS);
 
   for (;;) {
-    // Everything due, in scheduled order: the dispatcher's choices depend only on the
-    // scenario, never on timing, so every run places tasks identically.
+    // Everything due, in scheduled order: the naive dispatcher's choices depend only on the
+    // scenario, never on timing, so every naive run places tasks identically (best-agent
+    // placement depends on the sidecar's answers, so it does not).
     Us now = st.now();
     for (;;) {
       const Us heap_at = st.timeline.empty() ? kNever : st.timeline.top().at;
@@ -506,6 +539,7 @@ void Simulation::run(RunReport* report, std::vector<double>* latency_ms) {
   r.wall_s = static_cast<double>(end) / kUsPerS;
   r.tasks = n;
   r.encoding = st.options.encoding == codec::Encoding::kJson ? "json" : "protobuf";
+  r.dispatch = st.options.best_agent ? "best-agent" : "naive";
   latency_ms->assign(n, -1);
   for (std::size_t i = 0; i < n; ++i) {
     const TaskRun& run = st.tasks[i];
