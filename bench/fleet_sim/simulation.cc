@@ -110,6 +110,8 @@ struct Simulation::State {
   std::uint64_t completed = 0;
   std::uint64_t publish_errors = 0;
   double max_dispatch_lag_ms = 0;
+  std::uint64_t progress_orders = 0;  // at the previous progress line
+  std::uint64_t progress_moved = 0;
   std::ofstream steals_log;
 
   [[nodiscard]] Us now() const {
@@ -272,6 +274,80 @@ struct Simulation::State {
         tryStart(ev.agent, now);
         break;
       }
+    }
+  }
+
+  // Everything due by `now`, in scheduled order; arrivals from `*next_task` on.
+  void processDue(Us now, std::size_t* next_task) {
+    const std::size_t n = scenario.tasks.size();
+    for (;;) {
+      const Us heap_at = timeline.empty() ? kNever : timeline.top().at;
+      const Us arrival_at = *next_task < n ? scenario.tasks[*next_task].arrival_us : kNever;
+      if (std::min(heap_at, arrival_at) > now) return;
+      if (heap_at <= arrival_at) {
+        const TimedEvent ev = timeline.top();
+        timeline.pop();
+        handle(ev, this->now());
+      } else {
+        arrive(static_cast<TaskIndex>((*next_task)++), this->now());
+      }
+    }
+  }
+
+  // True while a live agent still runs or queues something.
+  [[nodiscard]] bool liveWork() const {
+    return std::any_of(agents.begin(), agents.end(), [](const Agent& a) {
+      return a.alive() && (a.running() > 0 || !a.queue().empty());
+    });
+  }
+
+  void printProgress(Us now) {
+    std::size_t alive = 0;
+    std::size_t queued = 0;
+    std::size_t max_q = 0;
+    for (const Agent& a : agents) {
+      if (!a.alive()) continue;
+      ++alive;
+      queued += a.queue().size();
+      max_q = std::max(max_q, a.queue().size());
+    }
+    const auto& ss = figures.steals;
+    std::fprintf(stderr,
+                 "%s t=%3llds agents=%zu queued=%zu maxq=%zu steals/s=%llu moved/s=%llu "
+                 "completed=%llu/%zu\n",
+                 options.label.c_str(), static_cast<long long>(now / kUsPerS), alive, queued, max_q,
+                 static_cast<unsigned long long>(ss.orders - progress_orders),
+                 static_cast<unsigned long long>(ss.tasks_moved - progress_moved),
+                 static_cast<unsigned long long>(completed), tasks.size());
+    progress_orders = ss.orders;
+    progress_moved = ss.tasks_moved;
+  }
+
+  // The run's figures, once it has ended at `end`.
+  void fillReport(Us end, RunReport* report, std::vector<double>* latency_ms) {
+    RunReport& r = *report;
+    r = std::move(figures);
+    r.scenario = scenario.name;
+    r.description = scenario.description;
+    r.seed = scenario.seed;
+    r.agents = scenario.agents.size();
+    r.offered_load = scenario.offered_load;
+    r.arrivals_s = static_cast<double>(scenario.arrivals_end_us) / kUsPerS;
+    r.wall_s = static_cast<double>(end) / kUsPerS;
+    r.tasks = tasks.size();
+    r.encoding = options.encoding == codec::Encoding::kJson ? "json" : "protobuf";
+    r.dispatch = options.best_agent ? "best-agent" : "naive";
+    latency_ms->assign(tasks.size(), -1);
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+      const TaskRun& run = tasks[i];
+      if (run.completions > 0) {
+        ++r.completed;
+        (*latency_ms)[i] = static_cast<double>(run.completed_us - run.dispatched_us) / kUsPerMs;
+      } else {
+        ++r.lost;
+        if (run.state == TaskState::kOrphaned) ++r.lost_orphaned;
+      }
+      if (run.completions > 1) ++r.duplicated;
     }
   }
 
@@ -447,66 +523,25 @@ void Simulation::run(RunReport* report, std::vector<double>* latency_ms) {
   Us next_progress = kUsPerS;
   Us next_idle_check = 0;
   Us idle_since = kNever;
-  std::uint64_t last_orders = 0;
-  std::uint64_t last_moved = 0;
   const Us deadline = sc.arrivals_end_us + static_cast<Us>(st.options.grace_s * kUsPerS);
 
   for (;;) {
     // Everything due, in scheduled order: the naive dispatcher's choices depend only on the
     // scenario, never on timing, so every naive run places tasks identically (best-agent
     // placement depends on the sidecar's answers, so it does not).
+    st.processDue(st.now(), &next_task);
     Us now = st.now();
-    for (;;) {
-      const Us heap_at = st.timeline.empty() ? kNever : st.timeline.top().at;
-      const Us arrival_at = next_task < n ? sc.tasks[next_task].arrival_us : kNever;
-      if (std::min(heap_at, arrival_at) > now) break;
-      if (heap_at <= arrival_at) {
-        const TimedEvent ev = st.timeline.top();
-        st.timeline.pop();
-        st.handle(ev, st.now());
-      } else {
-        st.arrive(static_cast<TaskIndex>(next_task++), st.now());
-      }
-    }
-    now = st.now();
     st.drainInbox(now);
 
     if (now >= next_progress) {
-      if (st.options.progress) {
-        std::size_t alive = 0;
-        std::size_t queued = 0;
-        std::size_t max_q = 0;
-        for (const Agent& a : st.agents) {
-          if (!a.alive()) continue;
-          ++alive;
-          queued += a.queue().size();
-          max_q = std::max(max_q, a.queue().size());
-        }
-        const auto& ss = st.figures.steals;
-        std::fprintf(stderr,
-                     "%s t=%3llds agents=%zu queued=%zu maxq=%zu steals/s=%llu moved/s=%llu "
-                     "completed=%llu/%zu\n",
-                     st.options.label.c_str(), static_cast<long long>(now / kUsPerS), alive, queued,
-                     max_q, static_cast<unsigned long long>(ss.orders - last_orders),
-                     static_cast<unsigned long long>(ss.tasks_moved - last_moved),
-                     static_cast<unsigned long long>(st.completed), n);
-        last_orders = ss.orders;
-        last_moved = ss.tasks_moved;
-      }
+      if (st.options.progress) st.printProgress(now);
       next_progress += kUsPerS;
     }
 
     if (next_task == n && now >= next_idle_check) {
       next_idle_check = now + 100 * kUsPerMs;
       if (st.completed == n || now >= deadline) break;
-      bool live_work = false;
-      for (const Agent& a : st.agents) {
-        if (a.alive() && (a.running() > 0 || !a.queue().empty())) {
-          live_work = true;
-          break;
-        }
-      }
-      if (live_work) {
+      if (st.liveWork()) {
         idle_since = kNever;
       } else if (idle_since == kNever) {
         idle_since = now;
@@ -528,30 +563,7 @@ void Simulation::run(RunReport* report, std::vector<double>* latency_ms) {
   const Us end = st.now();
   st.nats.flush(5000);
 
-  RunReport& r = *report;
-  r = std::move(st.figures);
-  r.scenario = sc.name;
-  r.description = sc.description;
-  r.seed = sc.seed;
-  r.agents = sc.agents.size();
-  r.offered_load = sc.offered_load;
-  r.arrivals_s = static_cast<double>(sc.arrivals_end_us) / kUsPerS;
-  r.wall_s = static_cast<double>(end) / kUsPerS;
-  r.tasks = n;
-  r.encoding = st.options.encoding == codec::Encoding::kJson ? "json" : "protobuf";
-  r.dispatch = st.options.best_agent ? "best-agent" : "naive";
-  latency_ms->assign(n, -1);
-  for (std::size_t i = 0; i < n; ++i) {
-    const TaskRun& run = st.tasks[i];
-    if (run.completions > 0) {
-      ++r.completed;
-      (*latency_ms)[i] = static_cast<double>(run.completed_us - run.dispatched_us) / kUsPerMs;
-    } else {
-      ++r.lost;
-      if (run.state == TaskState::kOrphaned) ++r.lost_orphaned;
-    }
-    if (run.completions > 1) ++r.duplicated;
-  }
+  st.fillReport(end, report, latency_ms);
   if (st.publish_errors > 0 || st.max_dispatch_lag_ms > 50) {
     std::fprintf(stderr, "%s note: %llu publish errors, dispatcher lag up to %.0f ms\n",
                  st.options.label.c_str(), static_cast<unsigned long long>(st.publish_errors),
