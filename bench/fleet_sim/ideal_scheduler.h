@@ -6,18 +6,11 @@
 // a proven optimum, but a strong, honest bar for an online system that cannot see the future.
 #pragma once
 
-#include <vector>
-
+#include "bench/fleet_sim/earliest_finish.h"
 #include "bench/fleet_sim/scenario.h"
 
 namespace wss::sim {
 
-struct IdealResult {
-  // Per task, in scenario order: arrival -> completion in ms; negative when no agent could
-  // ever run it (counted as lost).
-  std::vector<double> latency_ms;
-};
-
-[[nodiscard]] IdealResult scheduleIdeal(const Scenario& scenario);
+[[nodiscard]] OfflineSchedule scheduleIdeal(const Scenario& scenario);
 
 }  // namespace wss::sim

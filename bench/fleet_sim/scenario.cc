@@ -15,17 +15,41 @@ constexpr double kMaxWorkMs = 500;
 // Agents announce themselves before the first task arrives.
 constexpr Us kWarmupUs = 500 * kUsPerMs;
 
-double meanWorkMs() {
-  // Monte Carlo once: the clipped log-normal has no neat closed form worth the code.
-  static const double mean = [] {
-    std::mt19937_64 rng(7);
-    std::lognormal_distribution<double> d(std::log(kMedianWorkMs), kWorkSigma);
-    double sum = 0;
-    constexpr int kN = 200000;
-    for (int i = 0; i < kN; ++i) sum += std::clamp(d(rng), kMinWorkMs, kMaxWorkMs);
-    return sum / kN;
-  }();
-  return mean;
+// Heavy tasks (LLM-call-like): a share of the tasks runs `min_x`-`max_x` times the median.
+struct HeavyTail {
+  double share = 0;  // 0: every task is the usual log-normal (no extra random draws)
+  double min_x = 20;
+  double max_x = 40;
+};
+
+// Draws task work: the usual clipped log-normal, and with a heavy tail a share of heavy tasks.
+// One object per task stream: the normal distribution caches every second value, so keeping
+// it is what makes scenarios without a heavy tail draw exactly the tasks they always did.
+class WorkDraw {
+ public:
+  explicit WorkDraw(const HeavyTail& heavy)
+      : heavy_(heavy), usual_(std::log(kMedianWorkMs), kWorkSigma) {}
+
+  double operator()(std::mt19937_64& rng) {
+    const double usual = std::clamp(usual_(rng), kMinWorkMs, kMaxWorkMs);
+    if (heavy_.share <= 0) return usual;  // no extra draw
+    if (std::uniform_real_distribution<double>(0, 1)(rng) >= heavy_.share) return usual;
+    return kMedianWorkMs * std::uniform_real_distribution<double>(heavy_.min_x, heavy_.max_x)(rng);
+  }
+
+ private:
+  HeavyTail heavy_;
+  std::lognormal_distribution<double> usual_;
+};
+
+double meanWorkMs(const HeavyTail& heavy) {
+  // Monte Carlo: the clipped log-normal has no neat closed form worth the code.
+  std::mt19937_64 rng(7);
+  WorkDraw draw(heavy);
+  double sum = 0;
+  constexpr int kN = 200000;
+  for (int i = 0; i < kN; ++i) sum += draw(rng);
+  return sum / kN;
 }
 
 AgentSpec makeAgent(std::size_t i, double speed, std::uint32_t concurrency) {
@@ -51,16 +75,17 @@ double capacityWorkMsPerS(const Scenario& s, Us window_start, Us window_end) {
 }
 
 // Poisson arrivals over [kWarmupUs, end) at `load` of the fleet's capacity; `caps` picks each
-// task's required capabilities.
+// task's required capabilities, `heavy` its share of heavy tasks.
 template <typename CapsFn>
-void addTasks(Scenario& s, std::mt19937_64& rng, double duration_s, double load, CapsFn caps) {
+void addTasks(Scenario& s, std::mt19937_64& rng, double duration_s, double load, CapsFn caps,
+              const HeavyTail& heavy = {}) {
   const Us end = kWarmupUs + static_cast<Us>(duration_s * kUsPerS);
   s.arrivals_end_us = end;
   const double capacity = capacityWorkMsPerS(s, kWarmupUs, end);
-  const double rate_per_s = load * capacity / meanWorkMs();
+  const double rate_per_s = load * capacity / meanWorkMs(heavy);
   s.offered_load = load;
   std::exponential_distribution<double> gap_s(rate_per_s);
-  std::lognormal_distribution<double> work(std::log(kMedianWorkMs), kWorkSigma);
+  WorkDraw work(heavy);
   double t = static_cast<double>(kWarmupUs);
   for (;;) {
     t += gap_s(rng) * kUsPerS;
@@ -68,7 +93,7 @@ void addTasks(Scenario& s, std::mt19937_64& rng, double duration_s, double load,
     TaskSpec task;
     task.id = "t-" + std::to_string(s.tasks.size());
     task.arrival_us = static_cast<Us>(t);
-    task.work_ms = std::clamp(work(rng), kMinWorkMs, kMaxWorkMs);
+    task.work_ms = work(rng);
     task.required_capabilities = caps(rng);
     s.tasks.push_back(std::move(task));
   }
@@ -183,11 +208,23 @@ Scenario scale(std::mt19937_64& rng, int agents, double duration_s, double load)
   return s;
 }
 
+Scenario heavyTails(std::mt19937_64& rng, int agents, double duration_s, double load) {
+  Scenario s;
+  s.name = "heavy-tails";
+  s.description = "random dispatch; 4% of tasks run 20-40x the median (LLM calls)";
+  s.policy = DispatchPolicy::kRandom;
+  const int n = agents > 0 ? agents : 40;
+  for (int i = 0; i < n; ++i) s.agents.push_back(makeAgent(i, 1.0, 2));
+  addTasks(s, rng, duration_s > 0 ? duration_s : 15, load > 0 ? load : 0.55, noCaps,
+           HeavyTail{.share = 0.04, .min_x = 20, .max_x = 40});
+  return s;
+}
+
 }  // namespace
 
 const std::vector<std::string>& scenarioNames() {
   static const std::vector<std::string> names = {"hot-spots", "slow-agents", "capabilities",
-                                                 "churn", "scale"};
+                                                 "churn",     "heavy-tails", "scale"};
   return names;
 }
 
@@ -207,6 +244,7 @@ std::optional<Scenario> makeScenario(const ScenarioParams& p, std::string* error
   if (p.name == "slow-agents") s = slowAgents(rng, p.agents, p.duration_s, p.load);
   if (p.name == "capabilities") s = capabilities(rng, p.agents, p.duration_s, p.load);
   if (p.name == "churn") s = churn(rng, p.agents, p.duration_s, p.load);
+  if (p.name == "heavy-tails") s = heavyTails(rng, p.agents, p.duration_s, p.load);
   if (p.name == "scale") s = scale(rng, p.agents, p.duration_s, p.load);
   if (!s) {
     if (error != nullptr) *error = "unknown scenario '" + p.name + "'";

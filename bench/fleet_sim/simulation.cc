@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "bench/fleet_sim/agent.h"
+#include "bench/fleet_sim/best_agent_client.h"
 #include "bench/fleet_sim/dispatcher.h"
 
 namespace wss::sim {
@@ -72,6 +73,7 @@ struct Simulation::State {
         options(std::move(o)),
         nats(n),
         dispatcher(s, s.seed),
+        best_agent(n, options.best_agent_subject, options.best_agent_timeout_ms),
         failure_rng(s.seed ^ 0xfa11U) {
     agents.reserve(s.agents.size());
     for (std::size_t i = 0; i < s.agents.size(); ++i) {
@@ -87,6 +89,7 @@ struct Simulation::State {
   SimOptions options;
   bench::NatsClient& nats;
   Dispatcher dispatcher;
+  BestAgentClient best_agent;  // used in best-agent mode only
   std::mt19937_64 failure_rng;
   std::vector<Agent> agents;
   std::unordered_map<std::string, std::size_t> agent_index;
@@ -107,6 +110,8 @@ struct Simulation::State {
   std::uint64_t completed = 0;
   std::uint64_t publish_errors = 0;
   double max_dispatch_lag_ms = 0;
+  std::uint64_t progress_orders = 0;  // at the previous progress line
+  std::uint64_t progress_moved = 0;
   std::ofstream steals_log;
 
   [[nodiscard]] Us now() const {
@@ -172,13 +177,42 @@ struct Simulation::State {
     tryStart(a, now);
   }
 
+  // Best-agent mode: the sidecar's answer when it names a live agent able to run the task,
+  // else `naive`; every request and fallback is counted.
+  std::optional<std::size_t> askBestAgent(TaskIndex task, std::optional<std::size_t> naive) {
+    auto& c = figures.best_agent;
+    ++c.requests;
+    const auto& required = scenario.tasks[task].required_capabilities;
+    const BestAgentAnswer answer = best_agent.ask(required);
+    if (answer.kind == BestAgentAnswer::Kind::kNoReply) {
+      ++c.no_reply;
+      return naive;
+    }
+    if (answer.kind == BestAgentAnswer::Kind::kNoAgent) {
+      ++c.no_agent;
+      return naive;
+    }
+    const auto it = agent_index.find(answer.agent_id);
+    if (it == agent_index.end() || !agents[it->second].alive() ||
+        !agents[it->second].canRun(required)) {
+      ++c.unusable;
+      return naive;
+    }
+    ++c.placed;
+    return it->second;
+  }
+
   void dispatch(TaskIndex task, Us now) {
-    const auto a = dispatcher.choose(scenario.tasks[task], agents);
+    // The naive choice is drawn in every mode, so the dispatcher's random stream (and the
+    // steal floor computed from it) stays the same.
+    const auto naive = dispatcher.choose(scenario.tasks[task], agents);
+    const auto a = options.best_agent ? askBestAgent(task, naive) : naive;
     if (!a) {
       tasks[task].state = TaskState::kUnplaced;
       return;
     }
-    place(task, *a, now);
+    // A request takes real time: the task is placed when the answer is in.
+    place(task, *a, options.best_agent ? this->now() : now);
   }
 
   void arrive(TaskIndex task, Us now) {
@@ -240,6 +274,80 @@ struct Simulation::State {
         tryStart(ev.agent, now);
         break;
       }
+    }
+  }
+
+  // Everything due by `now`, in scheduled order; arrivals from `*next_task` on.
+  void processDue(Us now, std::size_t* next_task) {
+    const std::size_t n = scenario.tasks.size();
+    for (;;) {
+      const Us heap_at = timeline.empty() ? kNever : timeline.top().at;
+      const Us arrival_at = *next_task < n ? scenario.tasks[*next_task].arrival_us : kNever;
+      if (std::min(heap_at, arrival_at) > now) return;
+      if (heap_at <= arrival_at) {
+        const TimedEvent ev = timeline.top();
+        timeline.pop();
+        handle(ev, this->now());
+      } else {
+        arrive(static_cast<TaskIndex>((*next_task)++), this->now());
+      }
+    }
+  }
+
+  // True while a live agent still runs or queues something.
+  [[nodiscard]] bool liveWork() const {
+    return std::any_of(agents.begin(), agents.end(), [](const Agent& a) {
+      return a.alive() && (a.running() > 0 || !a.queue().empty());
+    });
+  }
+
+  void printProgress(Us now) {
+    std::size_t alive = 0;
+    std::size_t queued = 0;
+    std::size_t max_q = 0;
+    for (const Agent& a : agents) {
+      if (!a.alive()) continue;
+      ++alive;
+      queued += a.queue().size();
+      max_q = std::max(max_q, a.queue().size());
+    }
+    const auto& ss = figures.steals;
+    std::fprintf(stderr,
+                 "%s t=%3llds agents=%zu queued=%zu maxq=%zu steals/s=%llu moved/s=%llu "
+                 "completed=%llu/%zu\n",
+                 options.label.c_str(), static_cast<long long>(now / kUsPerS), alive, queued, max_q,
+                 static_cast<unsigned long long>(ss.orders - progress_orders),
+                 static_cast<unsigned long long>(ss.tasks_moved - progress_moved),
+                 static_cast<unsigned long long>(completed), tasks.size());
+    progress_orders = ss.orders;
+    progress_moved = ss.tasks_moved;
+  }
+
+  // The run's figures, once it has ended at `end`.
+  void fillReport(Us end, RunReport* report, std::vector<double>* latency_ms) {
+    RunReport& r = *report;
+    r = std::move(figures);
+    r.scenario = scenario.name;
+    r.description = scenario.description;
+    r.seed = scenario.seed;
+    r.agents = scenario.agents.size();
+    r.offered_load = scenario.offered_load;
+    r.arrivals_s = static_cast<double>(scenario.arrivals_end_us) / kUsPerS;
+    r.wall_s = static_cast<double>(end) / kUsPerS;
+    r.tasks = tasks.size();
+    r.encoding = options.encoding == codec::Encoding::kJson ? "json" : "protobuf";
+    r.dispatch = options.best_agent ? "best-agent" : "naive";
+    latency_ms->assign(tasks.size(), -1);
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+      const TaskRun& run = tasks[i];
+      if (run.completions > 0) {
+        ++r.completed;
+        (*latency_ms)[i] = static_cast<double>(run.completed_us - run.dispatched_us) / kUsPerMs;
+      } else {
+        ++r.lost;
+        if (run.state == TaskState::kOrphaned) ++r.lost_orphaned;
+      }
+      if (run.completions > 1) ++r.duplicated;
     }
   }
 
@@ -415,65 +523,25 @@ void Simulation::run(RunReport* report, std::vector<double>* latency_ms) {
   Us next_progress = kUsPerS;
   Us next_idle_check = 0;
   Us idle_since = kNever;
-  std::uint64_t last_orders = 0;
-  std::uint64_t last_moved = 0;
   const Us deadline = sc.arrivals_end_us + static_cast<Us>(st.options.grace_s * kUsPerS);
 
   for (;;) {
-    // Everything due, in scheduled order: the dispatcher's choices depend only on the
-    // scenario, never on timing, so every run places tasks identically.
+    // Everything due, in scheduled order: the naive dispatcher's choices depend only on the
+    // scenario, never on timing, so every naive run places tasks identically (best-agent
+    // placement depends on the sidecar's answers, so it does not).
+    st.processDue(st.now(), &next_task);
     Us now = st.now();
-    for (;;) {
-      const Us heap_at = st.timeline.empty() ? kNever : st.timeline.top().at;
-      const Us arrival_at = next_task < n ? sc.tasks[next_task].arrival_us : kNever;
-      if (std::min(heap_at, arrival_at) > now) break;
-      if (heap_at <= arrival_at) {
-        const TimedEvent ev = st.timeline.top();
-        st.timeline.pop();
-        st.handle(ev, st.now());
-      } else {
-        st.arrive(static_cast<TaskIndex>(next_task++), st.now());
-      }
-    }
-    now = st.now();
     st.drainInbox(now);
 
     if (now >= next_progress) {
-      if (st.options.progress) {
-        std::size_t alive = 0;
-        std::size_t queued = 0;
-        std::size_t max_q = 0;
-        for (const Agent& a : st.agents) {
-          if (!a.alive()) continue;
-          ++alive;
-          queued += a.queue().size();
-          max_q = std::max(max_q, a.queue().size());
-        }
-        const auto& ss = st.figures.steals;
-        std::fprintf(stderr,
-                     "%s t=%3llds agents=%zu queued=%zu maxq=%zu steals/s=%llu moved/s=%llu "
-                     "completed=%llu/%zu\n",
-                     st.options.label.c_str(), static_cast<long long>(now / kUsPerS), alive, queued,
-                     max_q, static_cast<unsigned long long>(ss.orders - last_orders),
-                     static_cast<unsigned long long>(ss.tasks_moved - last_moved),
-                     static_cast<unsigned long long>(st.completed), n);
-        last_orders = ss.orders;
-        last_moved = ss.tasks_moved;
-      }
+      if (st.options.progress) st.printProgress(now);
       next_progress += kUsPerS;
     }
 
     if (next_task == n && now >= next_idle_check) {
       next_idle_check = now + 100 * kUsPerMs;
       if (st.completed == n || now >= deadline) break;
-      bool live_work = false;
-      for (const Agent& a : st.agents) {
-        if (a.alive() && (a.running() > 0 || !a.queue().empty())) {
-          live_work = true;
-          break;
-        }
-      }
-      if (live_work) {
+      if (st.liveWork()) {
         idle_since = kNever;
       } else if (idle_since == kNever) {
         idle_since = now;
@@ -495,29 +563,7 @@ void Simulation::run(RunReport* report, std::vector<double>* latency_ms) {
   const Us end = st.now();
   st.nats.flush(5000);
 
-  RunReport& r = *report;
-  r = std::move(st.figures);
-  r.scenario = sc.name;
-  r.description = sc.description;
-  r.seed = sc.seed;
-  r.agents = sc.agents.size();
-  r.offered_load = sc.offered_load;
-  r.arrivals_s = static_cast<double>(sc.arrivals_end_us) / kUsPerS;
-  r.wall_s = static_cast<double>(end) / kUsPerS;
-  r.tasks = n;
-  r.encoding = st.options.encoding == codec::Encoding::kJson ? "json" : "protobuf";
-  latency_ms->assign(n, -1);
-  for (std::size_t i = 0; i < n; ++i) {
-    const TaskRun& run = st.tasks[i];
-    if (run.completions > 0) {
-      ++r.completed;
-      (*latency_ms)[i] = static_cast<double>(run.completed_us - run.dispatched_us) / kUsPerMs;
-    } else {
-      ++r.lost;
-      if (run.state == TaskState::kOrphaned) ++r.lost_orphaned;
-    }
-    if (run.completions > 1) ++r.duplicated;
-  }
+  st.fillReport(end, report, latency_ms);
   if (st.publish_errors > 0 || st.max_dispatch_lag_ms > 50) {
     std::fprintf(stderr, "%s note: %llu publish errors, dispatcher lag up to %.0f ms\n",
                  st.options.label.c_str(), static_cast<unsigned long long>(st.publish_errors),

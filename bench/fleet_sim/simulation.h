@@ -1,4 +1,6 @@
-// The live simulation: the scenario's agents and naive dispatcher on a real NATS server.
+// The live simulation: the scenario's agents and dispatcher on a real NATS server. The
+// dispatcher is the naive one, or in best-agent mode asks the sidecar's work.bestAgent for each
+// task and falls back to the naive choice when no usable answer comes in time.
 //
 // One thread (the caller of run()) owns every agent, queue and task: it releases tasks at
 // their arrival times, runs them on the agents' slots in real time (a priority queue of
@@ -31,6 +33,9 @@ struct SimOptions {
   Us metrics_interval_us = 200 * kUsPerMs;
   double failure_rate = 0;  // share of task runs that fail and are re-dispatched
   std::string steals_log;   // JSON lines, one per work.steal received; empty: none
+  bool best_agent = false;  // place tasks by asking work.bestAgent (else naive)
+  int best_agent_timeout_ms = 50;
+  std::string best_agent_subject = "work.bestAgent";
 };
 
 class Simulation {
