@@ -32,7 +32,7 @@ void AgentTable::remove(AgentIndex index) {
   Agent& agent = agents_[index];
   assert(agent.in_use && agent.oldest == nullptr);
   if (agent.departed) --departed_;
-  forgetMean(agent);
+  forgetTypical(agent);
   index_.erase(agent.id);
   agent = Agent{};
   free_.push_back(index);
@@ -51,32 +51,32 @@ void AgentTable::setDeparted(AgentIndex index, bool departed) {
 
 void AgentTable::recordDuration(AgentIndex index, double duration_ms, std::uint32_t window) {
   Agent& agent = agents_[index];
-  forgetMean(agent);
+  forgetTypical(agent);
   agent.durations.record(duration_ms, window);
-  mean_sum_ += *agent.durations.mean();
-  ++with_mean_;
+  typical_sum_ += *agent.durations.typical();
+  ++with_typical_;
 }
 
-void AgentTable::forgetMean(const Agent& agent) {
-  if (auto mean = agent.durations.mean()) {
-    mean_sum_ -= *mean;
-    --with_mean_;
+void AgentTable::forgetTypical(const Agent& agent) {
+  if (auto typical = agent.durations.typical()) {
+    typical_sum_ -= *typical;
+    --with_typical_;
   }
 }
 
-double AgentTable::fleetMeanDuration(double fallback) const {
-  if (with_mean_ == 0) return fallback;
-  return std::max(mean_sum_, 0.0) / static_cast<double>(with_mean_);
+double AgentTable::fleetTypicalDuration(double fallback) const {
+  if (with_typical_ == 0) return fallback;
+  return std::max(typical_sum_, 0.0) / static_cast<double>(with_typical_);
 }
 
-void AgentTable::resumMeans() {
-  mean_sum_ = 0;
-  with_mean_ = 0;
+void AgentTable::resumTypical() {
+  typical_sum_ = 0;
+  with_typical_ = 0;
   for (const Agent& agent : agents_) {
     if (!agent.in_use) continue;
-    if (auto mean = agent.durations.mean()) {
-      mean_sum_ += *mean;
-      ++with_mean_;
+    if (auto typical = agent.durations.typical()) {
+      typical_sum_ += *typical;
+      ++with_typical_;
     }
   }
 }

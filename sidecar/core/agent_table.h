@@ -4,8 +4,9 @@
 // - `index_` maps each in-use agent's id to its slot, and nothing else; a freed slot is on
 //   `free_` and holds a default Agent, so a reused slot starts clean.
 // - `departed_` counts the in-use agents with `departed` set.
-// - `mean_sum_` / `with_mean_` are the sum and count of the means of in-use agents that have
-//   recorded a duration, so the fleet-wide mean costs O(1); maintenance re-sums them exactly.
+// - `typical_sum_` / `with_typical_` are the sum and count of the typical (median) durations
+//   of in-use agents that have recorded one, so the fleet-wide typical duration costs O(1);
+//   maintenance re-sums them exactly.
 // Owner thread only, like the rest of the core.
 #pragma once
 
@@ -40,6 +41,7 @@ struct Agent {
   std::int32_t priority = 1;
   std::uint32_t concurrency = 0;  // 0: the configured default
   TimeMs last_seen = 0;
+  TimeMs slot_started = 0;     // when its most recently started task started (best knowledge)
   TaskNode* oldest = nullptr;  // its queue of tasks with ids (see task_ledger.h)
   TaskNode* newest = nullptr;
   std::uint32_t id_tasks = 0;     // tasks with ids, linked oldest..newest
@@ -65,12 +67,12 @@ class AgentTable {
   void remove(AgentIndex index);
 
   void setDeparted(AgentIndex index, bool departed);
-  // Records a duration and keeps the fleet-wide mean in step.
+  // Records a duration and keeps the fleet-wide typical duration in step.
   void recordDuration(AgentIndex index, double duration_ms, std::uint32_t window);
-  // The mean of the agents' mean durations; `fallback` when none has any.
-  [[nodiscard]] double fleetMeanDuration(double fallback) const;
-  // Re-sums the fleet mean exactly (floating error never accumulates past a maintenance).
-  void resumMeans();
+  // The mean of the agents' typical durations; `fallback` when none has any.
+  [[nodiscard]] double fleetTypicalDuration(double fallback) const;
+  // Re-sums the fleet figure exactly (floating error never accumulates past a maintenance).
+  void resumTypical();
 
   Agent& operator[](AgentIndex index) { return agents_[index]; }
   const Agent& operator[](AgentIndex index) const { return agents_[index]; }
@@ -80,14 +82,14 @@ class AgentTable {
   [[nodiscard]] const std::vector<Agent>& all() const { return agents_; }
 
  private:
-  void forgetMean(const Agent& agent);
+  void forgetTypical(const Agent& agent);
 
   std::vector<Agent> agents_;  // by AgentIndex; slots are reused
   std::vector<AgentIndex> free_;
   std::unordered_map<std::string, AgentIndex> index_;
   std::size_t departed_ = 0;
-  double mean_sum_ = 0;
-  std::size_t with_mean_ = 0;
+  double typical_sum_ = 0;
+  std::size_t with_typical_ = 0;
 };
 
 }  // namespace wss::core

@@ -50,6 +50,13 @@ void Coordinator::State::removeIfDrained(AgentIndex index) {
   }
 }
 
+void Coordinator::State::noteStart(AgentIndex index, bool task_ended, TimeMs now) {
+  Agent& agent = agents[index];
+  const std::uint32_t slots = model(now).slotsOf(agent);
+  // Ended: a queued task takes the freed slot. Joined: it starts at once if a slot was free.
+  if (task_ended ? agent.held() >= slots : agent.held() <= slots) agent.slot_started = now;
+}
+
 bool Coordinator::State::isOverloaded(const Agent& agent) const {
   return agent.held() > config.overloaded_task_count || agent.cpu > config.overloaded_cpu;
 }
@@ -90,6 +97,7 @@ Outcome Coordinator::State::onAssigned(const TaskAssigned& e, TimeMs now) {
   if (e.task_id.empty()) {
     ++agent.count_tasks;
     agent.arrivals.record(now);
+    noteStart(index, /*task_ended=*/false, now);
     return Outcome::kApplied;
   }
   auto [node, inserted] = tasks.emplace(e.task_id);
@@ -97,6 +105,7 @@ Outcome Coordinator::State::onAssigned(const TaskAssigned& e, TimeMs now) {
     node->second.required = capability_sets.intern(e.required_capabilities);
     TaskLedger::link(*node, index, agents);
     agent.arrivals.record(now);
+    noteStart(index, /*task_ended=*/false, now);
     return Outcome::kApplied;
   }
   if (node->second.owner == index) {
@@ -122,6 +131,7 @@ Outcome Coordinator::State::moveAssigned(TaskNode& node, AgentIndex to, const Ta
     task.required = capability_sets.intern(e.required_capabilities);
   }
   TaskLedger::link(node, to, agents);
+  noteStart(to, /*task_ended=*/false, now);
   changed(previous);
   removeIfDrained(previous);
   return confirms ? Outcome::kStealConfirmed : Outcome::kApplied;
@@ -137,6 +147,7 @@ Outcome Coordinator::State::onFinished(const std::string& agent_id, const std::s
     Agent& agent = agents[index];
     if (agent.count_tasks > 0) {
       --agent.count_tasks;
+      noteStart(index, /*task_ended=*/true, now);
       applied = true;
     }
   } else if (TaskNode* node = tasks.find(task_id); node != nullptr) {
@@ -144,6 +155,7 @@ Outcome Coordinator::State::onFinished(const std::string& agent_id, const std::s
     if (node->second.pending_steal != kNoOperation) resolveSteal(*node, /*moved=*/false, now);
     const AgentIndex owner = node->second.owner;
     tasks.erase(*node, agents);
+    noteStart(owner, /*task_ended=*/true, now);
     changed(owner);
     removeIfDrained(owner);
     applied = true;
@@ -253,7 +265,7 @@ void Coordinator::performMaintenance(TimeMs now) {
       s.planner.touch(i);
     }
   }
-  s.agents.resumMeans();
+  s.agents.resumTypical();
 }
 
 void Coordinator::reconfigure(const CoordinatorConfig& config) {

@@ -31,15 +31,18 @@ struct Coordinator::State {
   TaskLedger tasks;
   OperationLog operations;
   StealPlanner planner;
-  bool decision_wanted = false;  // an event may have made a move worthwhile
-  double keyed_fleet_mean = 0;   // the fleet mean the planner's keys were computed with
+  bool decision_wanted = false;    // an event may have made a move worthwhile
+  double keyed_fleet_typical = 0;  // the fleet mean the planner's keys were computed with
 
   [[nodiscard]] LoadModel model(TimeMs now) const {
-    return LoadModel(config, agents.fleetMeanDuration(config.default_task_duration_ms), now);
+    return LoadModel(config, agents.fleetTypicalDuration(config.default_task_duration_ms), now);
   }
   // The agent's load, liveness or capabilities changed.
   void changed(AgentIndex index);
   void removeIfDrained(AgentIndex index);
+  // A task just joined `index`'s queue (or one of its tasks ended): if that made a task start
+  // there, remember when, for the heavy-tail estimate.
+  void noteStart(AgentIndex index, bool task_ended, TimeMs now);
   [[nodiscard]] bool isOverloaded(const Agent& agent) const;
   [[nodiscard]] bool isUnderloaded(const Agent& agent) const;
   [[nodiscard]] AgentView view(const Agent& agent, TimeMs now) const;

@@ -34,10 +34,10 @@ std::string formatReason(const Agent& source, const Agent& target, const Move& m
 
 std::vector<StealOrder> Coordinator::State::decide(TimeMs now) {
   const LoadModel m = model(now);
-  const double mean = agents.fleetMeanDuration(config.default_task_duration_ms);
-  if (std::abs(mean - keyed_fleet_mean) > kFleetMeanDrift * keyed_fleet_mean) {
+  const double mean = agents.fleetTypicalDuration(config.default_task_duration_ms);
+  if (std::abs(mean - keyed_fleet_typical) > kFleetMeanDrift * keyed_fleet_typical) {
     planner.touchAll(agents);
-    keyed_fleet_mean = mean;
+    keyed_fleet_typical = mean;
   }
   StealPlanner::Session session;
   Decision decision;

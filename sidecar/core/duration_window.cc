@@ -26,6 +26,7 @@ void DurationWindow::record(double duration_ms, std::uint32_t capacity) {
   if (samples_.size() < capacity_) {
     samples_.push_back(sample);
     sum_ += sample;
+    refreshMedian();
     return;
   }
   sum_ += static_cast<double>(sample) - samples_[next_];
@@ -36,6 +37,34 @@ void DurationWindow::record(double duration_ms, std::uint32_t capacity) {
     sum_ = 0;
     for (float s : samples_) sum_ += s;
   }
+  refreshMedian();
+}
+
+void DurationWindow::refreshMedian() {
+  // A reused scratch buffer: no allocation per sample once it has grown.
+  static thread_local std::vector<float> scratch;
+  scratch.assign(samples_.begin(), samples_.end());
+  auto middle = scratch.begin() + static_cast<std::ptrdiff_t>(scratch.size() / 2);
+  std::nth_element(scratch.begin(), middle, scratch.end());
+  median_ = *middle;
+}
+
+std::optional<double> DurationWindow::typical() const {
+  if (samples_.empty()) return std::nullopt;
+  return median_;
+}
+
+std::optional<double> DurationWindow::residualAfter(double elapsed_ms) const {
+  if (samples_.empty()) return std::nullopt;
+  double excess = 0;
+  std::size_t longer = 0;
+  for (float s : samples_) {
+    if (s > elapsed_ms) {
+      excess += s - elapsed_ms;
+      ++longer;
+    }
+  }
+  return longer > 0 ? excess / static_cast<double>(longer) : std::max(elapsed_ms, 0.0);
 }
 
 std::optional<double> DurationWindow::mean() const {

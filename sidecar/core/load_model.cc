@@ -16,12 +16,26 @@ TimeMs LoadModel::lookAheadMs() const {
 Estimate LoadModel::estimate(const Agent& agent) const {
   Estimate e;
   e.slots = slotsOf(agent);
-  e.duration = agent.durations.mean().value_or(fleet_mean_);
+  e.duration = agent.durations.typical().value_or(fleet_typical_);
   e.backlog = agent.backlog();
   // Whole tasks only: a fraction would move the ceiling by a full slot.
   e.ahead = static_cast<std::uint32_t>(
       std::lround(agent.arrivals.perSecond(now_) * static_cast<double>(lookAheadMs()) / 1000.0));
   return e;
+}
+
+double LoadModel::sourceFinish(const Agent& agent, const Estimate& estimate) const {
+  if (agent.departed) return kNever;
+  double finish = estimate.newestFinish();
+  // A running task far past the typical one is likely to run long still: what its slot adds
+  // beyond a typical task delays the whole queue by that share of the slots.
+  // Without durations of its own there is no tail to read.
+  if (agent.held() == 0 || agent.slot_started == 0) return finish;
+  const auto elapsed = static_cast<double>(now_ - agent.slot_started);
+  if (auto rest = agent.durations.residualAfter(elapsed); rest && *rest > estimate.duration) {
+    finish += (*rest - estimate.duration) / estimate.slots;
+  }
+  return finish;
 }
 
 bool LoadModel::isStale(const Agent& agent) const {

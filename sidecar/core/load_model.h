@@ -3,7 +3,9 @@
 //
 // An agent's estimate is ceil((backlog + ahead) / slots) * duration: `backlog` counts its
 // promised steals, `ahead` the tasks its arrival rate brings within the look-ahead, and
-// `duration` is its own mean, or the fleet's before it has one. Pure; owner thread.
+// `duration` is its typical (median) task duration, or the fleet's before it has one: the
+// median, because one heavy-tailed task must not make an agent look slow for 50 tasks.
+// Pure; owner thread.
 #pragma once
 
 #include <cmath>
@@ -33,11 +35,15 @@ struct Estimate {
 
 class LoadModel {
  public:
-  LoadModel(const CoordinatorConfig& config, double fleet_mean, TimeMs now)
-      : config_(config), fleet_mean_(fleet_mean), now_(now) {}
+  LoadModel(const CoordinatorConfig& config, double fleet_typical, TimeMs now)
+      : config_(config), fleet_typical_(fleet_typical), now_(now) {}
 
   [[nodiscard]] std::uint32_t slotsOf(const Agent& agent) const;
   [[nodiscard]] Estimate estimate(const Agent& agent) const;
+  // When a source's newest task would finish, counting what a running task that has run far
+  // past the typical one is still expected to take (from its own durations). kNever for a
+  // departed agent: its tasks go first.
+  [[nodiscard]] double sourceFinish(const Agent& agent, const Estimate& estimate) const;
   [[nodiscard]] bool isStale(const Agent& agent) const;
   // Live, recently heard from, and not saying busy or offline.
   [[nodiscard]] bool canReceive(const Agent& agent) const;
@@ -58,7 +64,7 @@ class LoadModel {
 
  private:
   const CoordinatorConfig& config_;
-  double fleet_mean_;
+  double fleet_typical_;
   TimeMs now_;
 };
 

@@ -128,7 +128,7 @@ std::optional<Move> StealPlanner::moveFrom(AgentIndex source, const AgentTable& 
                                            Session& session) {
   const Agent& agent = agents[source];
   const Estimate e = model.estimate(agent);
-  const double source_finish = agent.departed ? kNever : e.newestFinish();
+  const double source_finish = model.sourceFinish(agent, e);
   auto [it, fresh] = session.cursors_.try_emplace(source);
   Session::Cursor& cursor = it->second;
   if (fresh) cursor.next = agent.oldest;

@@ -31,3 +31,29 @@ TEST_CASE("shrinking the window keeps the newest samples") {
 
 }  // namespace
 }  // namespace wss::core
+
+namespace wss::core {
+namespace {
+
+TEST_CASE("the typical duration is the median: one long task does not move it") {
+  DurationWindow w;
+  CHECK_FALSE(w.typical().has_value());
+  for (int i = 0; i < 9; ++i) w.record(100, 50);
+  w.record(4000, 50);  // an LLM call 40x the usual
+  CHECK(*w.typical() == Approx(100));
+  CHECK(*w.mean() == Approx(490));
+}
+
+TEST_CASE("the expected rest of a running task grows with how long it has run") {
+  DurationWindow w;
+  CHECK_FALSE(w.residualAfter(10).has_value());
+  for (int i = 0; i < 8; ++i) w.record(100, 50);
+  w.record(1000, 50);
+  w.record(3000, 50);
+  CHECK(*w.residualAfter(50) == Approx((8 * 50 + 950 + 2950) / 10.0));
+  CHECK(*w.residualAfter(500) == Approx((500 + 2500) / 2.0));  // past the typical: long ones
+  CHECK(*w.residualAfter(5000) == Approx(5000));  // longer than any seen: as long again
+}
+
+}  // namespace
+}  // namespace wss::core

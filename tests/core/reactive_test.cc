@@ -126,3 +126,48 @@ TEST_CASE("reconfigure: turning reactive off stops decisions, turning it on resu
 
 }  // namespace
 }  // namespace wss::core
+
+namespace wss::core {
+namespace {
+
+TEST_CASE("heavy tails: one long task does not make an agent look slow") {
+  Fleet f;
+  // Both agents ran nine 100 ms tasks; `unlucky` also ran one of 4 s.
+  for (const char* a : {"lucky", "unlucky"}) {
+    for (int i = 0; i < 9; ++i) {
+      f.assign(a, std::string(a) + "-" + std::to_string(i));
+      f.complete(a, std::string(a) + "-" + std::to_string(i), 100.0);
+    }
+  }
+  f.assign("unlucky", "long");
+  f.complete("unlucky", "long", 4000.0);
+  f.load("hot", 2, "t");  // one running, one queued
+  auto orders = f.react();
+  REQUIRE(orders.size() == 1);
+  // With means (100 vs 490 ms) unlucky would look 5x slower; typical durations are equal.
+  CHECK(orders[0].target_agent_id == "lucky");
+}
+
+TEST_CASE("heavy tails: tasks queued behind a task running far past the typical one move") {
+  CoordinatorConfig c;
+  c.steal_threshold = 5;  // only a clearly late queue is worth a move
+  Fleet f(c);
+  for (int i = 0; i < 20; ++i) {
+    f.assign("stuck", "warm-" + std::to_string(i));
+    f.advance(100);
+    f.complete("stuck", "warm-" + std::to_string(i), i % 10 == 0 ? 3000.0 : 100.0);
+  }
+  f.metrics("free", 0);
+  f.load("stuck", 2, "t");  // t-0 runs, t-1 waits
+  // Just started: it may well be a typical 100 ms task (expected rest 390 ms, the mean).
+  CHECK(f.react().empty());
+  f.advance(2000);  // t-0 has run 20x the typical task
+  f.metrics("free", 0);
+  auto orders = f.react();
+  REQUIRE(orders.size() == 1);
+  CHECK(orders[0].task_ids == std::vector<std::string>{"t-1"});
+  CHECK(orders[0].target_agent_id == "free");
+}
+
+}  // namespace
+}  // namespace wss::core
