@@ -142,6 +142,9 @@ Outcome Coordinator::State::onFinished(const std::string& agent_id, const std::s
   // A finishing agent is alive but not necessarily back: a departed agent may still report.
   AgentIndex index = agents.touch(agent_id, now);
   changed(index);
+  // A finished task frees a slot: a `busy` reported before it is out of date, and must not
+  // keep the agent from receiving until its next metrics.
+  if (agents[index].status == AgentStatus::kBusy) agents[index].status = AgentStatus::kActive;
   bool applied = false;
   if (task_id.empty()) {
     Agent& agent = agents[index];

@@ -171,3 +171,27 @@ TEST_CASE("heavy tails: tasks queued behind a task running far past the typical 
 
 }  // namespace
 }  // namespace wss::core
+
+namespace wss::core {
+namespace {
+
+TEST_CASE("a completion supersedes an earlier 'busy': the freed slot is a target at once") {
+  Fleet f;
+  f.load("worker", 1, "w");
+  f.metrics("worker", 100, {}, AgentStatus::kBusy);
+  f.load("hot", 3, "t");
+  CHECK(f.react().empty());
+  f.complete("worker", "w-0", 1000.0);  // metrics every few seconds: no new status yet
+  auto orders = f.react();
+  REQUIRE(orders.size() == 1);
+  CHECK(orders[0].target_agent_id == "worker");
+  f.assign("worker", orders[0].task_ids[0]);
+  f.complete("worker", orders[0].task_ids[0], 1000.0);  // free again, hot still has t-2
+  f.metrics("worker", 100, {}, AgentStatus::kBusy);     // but a fresh 'busy' excludes it
+  CHECK(f.react().empty());
+  f.metrics("worker", 10, {}, AgentStatus::kActive);
+  CHECK(f.react().size() == 1);
+}
+
+}  // namespace
+}  // namespace wss::core
