@@ -20,17 +20,34 @@ std::string taskId(const std::string& agent, int n) {
   return agent + "-t" + std::to_string(100 + n);  // sortable, so "newest" is clear
 }
 
-// Publishes `count` tasks for `agent` and waits until the daemon applied them all.
-void loadAgent(FleetClient& fleet, const std::string& agent, int count,
+// Publishes tasks `first`..`last` for `agent` through `fleet` and waits until the daemon
+// applied them all. NATS keeps one connection's messages in order but interleaves two
+// connections freely: a test feeding one agent from several connections calls this once per
+// connection, so the daemon's arrival order (and so "newest") is the order of the calls.
+void loadTasks(FleetClient& fleet, const std::string& agent, int first, int last,
                const std::vector<std::string>& capabilities = {}) {
   auto before = fleet.stats();
   REQUIRE(before);
   const auto processed = (*before)["eventsProcessed"].get<std::uint64_t>();
-  for (int i = 1; i <= count; ++i) REQUIRE(fleet.assign(agent, taskId(agent, i), capabilities));
+  for (int i = first; i <= last; ++i) REQUIRE(fleet.assign(agent, taskId(agent, i), capabilities));
   REQUIRE(fleet.flush());
+  const auto count = static_cast<std::uint64_t>(last - first + 1);
   REQUIRE(fleet.waitForStats([&](const json& s) {
     return s["eventsProcessed"].get<std::uint64_t>() >= processed + count;
   }));
+}
+
+// Publishes `count` tasks for `agent` and waits until the daemon applied them all.
+void loadAgent(FleetClient& fleet, const std::string& agent, int count,
+               const std::vector<std::string>& capabilities = {}) {
+  loadTasks(fleet, agent, 1, count, capabilities);
+}
+
+// The ids of `agent`'s tasks `last`, `last - 1`, ... : `count` of them, newest first.
+std::vector<std::string> newestFirst(const std::string& agent, int last, std::size_t count) {
+  std::vector<std::string> ids;
+  for (int i = last; ids.size() < count; --i) ids.push_back(taskId(agent, i));
+  return ids;
 }
 
 TEST_CASE("JSON fleet: a steal names real queued tasks, newest first, and is confirmed",
@@ -62,10 +79,7 @@ TEST_CASE("JSON fleet: a steal names real queued tasks, newest first, and is con
   REQUIRE_FALSE(ids.empty());
   CHECK(order["tasksToSteal"].get<std::size_t>() == ids.size());
   // Newest first: the last tasks assigned to agent-a, in reverse order.
-  std::vector<std::string> newest;
-  for (int i = 12; i > 12 - static_cast<int>(ids.size()); --i)
-    newest.push_back(taskId("agent-a", i));
-  CHECK(ids == newest);
+  CHECK(ids == newestFirst("agent-a", 12, ids.size()));
 
   // The fleet moves them and confirms with task.assigned on the target.
   for (const auto& id : ids) REQUIRE(fleet.assign("agent-b", id));
@@ -145,11 +159,15 @@ TEST_CASE("protobuf fleet: events with and without the header, steals in protobu
   REQUIRE(sniffed.client().subscribe("work.steal"));
   REQUIRE(sniffed.stats());
 
-  for (int i = 1; i <= 6; ++i) REQUIRE(sniffed.assign("pb-a", taskId("pb-a", i)));
-  for (int i = 7; i <= 12; ++i) REQUIRE(labelled.assign("pb-a", taskId("pb-a", i)));
-  REQUIRE(sniffed.flush());
-  REQUIRE(labelled.flush());
-  REQUIRE(sniffed.waitForStats([](const json& s) { return s["eventsProcessed"] == 12; }));
+  // Two connections: the daemon applies the sniffed six before the labelled six arrive, so
+  // "newest" is pb-a-t112 whichever way NATS would have interleaved them.
+  loadTasks(sniffed, "pb-a", 1, 6);
+  loadTasks(labelled, "pb-a", 7, 12);
+  auto loaded = sniffed.stats();
+  REQUIRE(loaded);
+  CHECK((*loaded)["eventsProcessed"] == 12);  // both wires decoded, none rejected
+  CHECK((*loaded)["eventsRejected"] == 0);
+  CHECK(sniffed.taskCount("pb-a") == 12);
   REQUIRE(labelled.metrics("pb-b", 3.0, {}, "idle"));
   REQUIRE(labelled.flush());
 
@@ -162,13 +180,15 @@ TEST_CASE("protobuf fleet: events with and without the header, steals in protobu
   CHECK(order.target_agent_id() == "pb-b");
   REQUIRE(order.task_ids_size() > 0);
   CHECK(order.tasks_to_steal() == order.task_ids_size());
-  CHECK(order.task_ids(0) == taskId("pb-a", 12));
+  const std::vector<std::string> ids(order.task_ids().begin(), order.task_ids().end());
+  CHECK(ids == newestFirst("pb-a", 12, ids.size()));
 
   for (const auto& id : order.task_ids()) REQUIRE(labelled.assign("pb-b", id));
   REQUIRE(labelled.flush());
   auto stats = sniffed.waitForStats([](const json& s) { return s["successfulSteals"] == 1; });
   REQUIRE(stats);
   CHECK(sniffed.taskCount("pb-b") == order.task_ids_size());
+  CHECK(sniffed.taskCount("pb-a") == 12 - order.task_ids_size());
   CHECK((*stats)["eventsRejected"] == 0);
 }
 
