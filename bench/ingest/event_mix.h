@@ -1,6 +1,7 @@
-// A realistic stream of fleet events for the ingest benchmark: task.assigned, task.completed
-// (of tasks assigned earlier, with durations) and agent.metrics over a fleet of agents with
-// real ids, encoded once up front so the publisher measures NATS, not the encoder.
+// Streams of fleet events for the ingest benchmark, encoded once up front so the publisher
+// measures NATS, not the encoder: a realistic mix (task.assigned, task.completed of tasks
+// assigned earlier, with durations, and agent.metrics over a fleet of agents with real ids),
+// and a burst that leaves half the fleet hundreds of tasks deep and the other half idle.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,13 @@ struct EventMix {
 // `count` events over `agents` agents: roughly 40% assigned, 38% completed, 2% failed and 20%
 // metrics; every agent announces itself with metrics first; each agent holds 0-6 tasks.
 [[nodiscard]] EventMix makeEventMix(std::size_t count, std::size_t agents, std::uint64_t seed,
+                                    codec::Encoding encoding);
+
+// A burst: every agent announces itself with agent.metrics (agents 0..agents/2-1 active,
+// the rest idle), then `depth` task.assigned for each agent of the first half, round-robin,
+// so they end `depth` tasks deep while the second half gets nothing (every tenth task needs
+// "gpu", which every fifth agent has). agents + (agents / 2) * depth events; agents >= 2.
+[[nodiscard]] EventMix makeBurstMix(std::size_t agents, std::size_t depth,
                                     codec::Encoding encoding);
 
 }  // namespace wss::bench

@@ -47,7 +47,8 @@ void checkRefused(const SidecarOptions& options, const NatsServer& server,
   REQUIRE(exit);
   CHECK(exit->exited);
   CHECK(exit->code == 2);
-  CHECK(countInLog(server.logFile(), server_error) > before);
+  // The server may log the refusal just after the daemon heard of it: wait for the line.
+  CHECK(eventually([&] { return countInLog(server.logFile(), server_error) > before; }));
   const std::string log = sidecar.log();
   CHECK(log.find("[critical] NATS at " + options.nats_url + " refused the connection") !=
         std::string::npos);

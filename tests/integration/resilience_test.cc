@@ -48,7 +48,13 @@ TEST_CASE("a nats-server restart on the same port keeps state and resumes subscr
   REQUIRE(fleet.metrics("agent-c", 10.0));
   REQUIRE(fleet.assign("agent-a", "t-3"));
   REQUIRE(fleet.flush());
-  REQUIRE(fleet.waitForStats([](const json& s) { return s["totalAgents"] == 3; }));
+  // Wait for both: agent-c alone says nothing of t-3, published after it.
+  const auto processed = (*stats)["eventsProcessed"].get<std::uint64_t>();
+  auto resumed = fleet.waitForStats([&](const json& s) {
+    return s["totalAgents"] == 3 && s["eventsProcessed"] == processed + 2;
+  });
+  REQUIRE(resumed);
+  INFO(resumed->dump());
   CHECK(fleet.taskCount("agent-a") == 3);
 
   auto exit = sidecar.stop();

@@ -17,20 +17,38 @@ namespace {
 using nlohmann::json;
 
 std::string taskId(const std::string& agent, int n) {
-  return agent + "-t" + std::to_string(100 + n);  // sortable, so "newest" is clear
+  return agent + "-t" + std::to_string(100 + n);  // sortable, so the order is clear
+}
+
+// Publishes tasks `first`..`last` for `agent` through `fleet` and waits until the daemon
+// applied them all. NATS keeps one connection's messages in order but interleaves two
+// connections freely: a test feeding one agent from several connections calls this once per
+// connection, so the daemon's arrival order (its queue order) is the order of the calls.
+void loadTasks(FleetClient& fleet, const std::string& agent, int first, int last,
+               const std::vector<std::string>& capabilities = {}) {
+  auto before = fleet.stats();
+  REQUIRE(before);
+  const auto processed = (*before)["eventsProcessed"].get<std::uint64_t>();
+  for (int i = first; i <= last; ++i) REQUIRE(fleet.assign(agent, taskId(agent, i), capabilities));
+  REQUIRE(fleet.flush());
+  const auto count = static_cast<std::uint64_t>(last - first + 1);
+  REQUIRE(fleet.waitForStats([&](const json& s) {
+    return s["eventsProcessed"].get<std::uint64_t>() >= processed + count;
+  }));
 }
 
 // Publishes `count` tasks for `agent` and waits until the daemon applied them all.
 void loadAgent(FleetClient& fleet, const std::string& agent, int count,
                const std::vector<std::string>& capabilities = {}) {
-  auto before = fleet.stats();
-  REQUIRE(before);
-  const auto processed = (*before)["eventsProcessed"].get<std::uint64_t>();
-  for (int i = 1; i <= count; ++i) REQUIRE(fleet.assign(agent, taskId(agent, i), capabilities));
-  REQUIRE(fleet.flush());
-  REQUIRE(fleet.waitForStats([&](const json& s) {
-    return s["eventsProcessed"].get<std::uint64_t>() >= processed + count;
-  }));
+  loadTasks(fleet, agent, 1, count, capabilities);
+}
+
+// The ids of `agent`'s queued tasks in the order they wait: task 1 runs (one slot), so
+// `count` of tasks 2, 3, ...: the longest-waiting first, as a steal names them.
+std::vector<std::string> longestWaitingFirst(const std::string& agent, std::size_t count) {
+  std::vector<std::string> ids;
+  for (int i = 2; ids.size() < count; ++i) ids.push_back(taskId(agent, i));
+  return ids;
 }
 
 TEST_CASE("JSON fleet: a steal names real queued tasks, longest-waiting first, and is confirmed",
@@ -61,11 +79,7 @@ TEST_CASE("JSON fleet: a steal names real queued tasks, longest-waiting first, a
   const auto ids = order["taskIds"].get<std::vector<std::string>>();
   REQUIRE_FALSE(ids.empty());
   CHECK(order["tasksToSteal"].get<std::size_t>() == ids.size());
-  // Longest-waiting first: agent-a's queue in order, after the task it is running.
-  std::vector<std::string> oldest_queued;
-  for (int i = 2; i < 2 + static_cast<int>(ids.size()); ++i)
-    oldest_queued.push_back(taskId("agent-a", i));
-  CHECK(ids == oldest_queued);
+  CHECK(ids == longestWaitingFirst("agent-a", ids.size()));
 
   // The fleet moves them and confirms with task.assigned on the target.
   for (const auto& id : ids) REQUIRE(fleet.assign("agent-b", id));
@@ -145,11 +159,15 @@ TEST_CASE("protobuf fleet: events with and without the header, steals in protobu
   REQUIRE(sniffed.client().subscribe("work.steal"));
   REQUIRE(sniffed.stats());
 
-  for (int i = 1; i <= 6; ++i) REQUIRE(sniffed.assign("pb-a", taskId("pb-a", i)));
-  for (int i = 7; i <= 12; ++i) REQUIRE(labelled.assign("pb-a", taskId("pb-a", i)));
-  REQUIRE(sniffed.flush());
-  REQUIRE(labelled.flush());
-  REQUIRE(sniffed.waitForStats([](const json& s) { return s["eventsProcessed"] == 12; }));
+  // Two connections: the daemon applies the sniffed six before the labelled six arrive, so
+  // pb-a's queue is t101..t112 in order whichever way NATS would have interleaved them.
+  loadTasks(sniffed, "pb-a", 1, 6);
+  loadTasks(labelled, "pb-a", 7, 12);
+  auto loaded = sniffed.stats();
+  REQUIRE(loaded);
+  CHECK((*loaded)["eventsProcessed"] == 12);  // both wires decoded, none rejected
+  CHECK((*loaded)["eventsRejected"] == 0);
+  CHECK(sniffed.taskCount("pb-a") == 12);
   REQUIRE(labelled.metrics("pb-b", 3.0, {}, "idle"));
   REQUIRE(labelled.flush());
 
@@ -162,13 +180,15 @@ TEST_CASE("protobuf fleet: events with and without the header, steals in protobu
   CHECK(order.target_agent_id() == "pb-b");
   REQUIRE(order.task_ids_size() > 0);
   CHECK(order.tasks_to_steal() == order.task_ids_size());
-  CHECK(order.task_ids(0).rfind("pb-a-t", 0) == 0);
+  const std::vector<std::string> ids(order.task_ids().begin(), order.task_ids().end());
+  CHECK(ids == longestWaitingFirst("pb-a", ids.size()));
 
   for (const auto& id : order.task_ids()) REQUIRE(labelled.assign("pb-b", id));
   REQUIRE(labelled.flush());
   auto stats = sniffed.waitForStats([](const json& s) { return s["successfulSteals"] == 1; });
   REQUIRE(stats);
   CHECK(sniffed.taskCount("pb-b") == order.task_ids_size());
+  CHECK(sniffed.taskCount("pb-a") == 12 - order.task_ids_size());
   CHECK((*stats)["eventsRejected"] == 0);
 }
 
