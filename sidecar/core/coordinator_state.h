@@ -57,8 +57,7 @@ struct Coordinator::State {
 
   // --- steals (coordinator_steals.cc) ---
   struct Decision {
-    std::unordered_map<std::uint64_t, OperationSeq> by_pair;
-    std::vector<OperationSeq> issued;
+    std::vector<OperationSeq> issued;  // by Move::pair: one operation per (source, target)
   };
   // One decision at `now`: the planner's moves, grouped into one operation per pair.
   std::vector<StealOrder> decide(TimeMs now);

@@ -12,10 +12,6 @@ namespace {
 // agents without their own durations are estimated with it.
 constexpr double kFleetMeanDrift = 0.2;
 
-std::uint64_t pairKey(AgentIndex source, AgentIndex target) {
-  return (static_cast<std::uint64_t>(source) << 32) | target;
-}
-
 std::string formatReason(const Agent& source, const Agent& target, const Move& move) {
   std::string reason;
   reason.reserve(96 + source.id.size() + target.id.size());
@@ -39,7 +35,7 @@ std::vector<StealOrder> Coordinator::State::decide(TimeMs now) {
     planner.touchAll(agents);
     keyed_fleet_typical = mean;
   }
-  StealPlanner::Session session;
+  StealPlanner::Session session = planner.begin();
   Decision decision;
   while (auto move = planner.next(agents, capability_sets, m, session)) {
     applyMove(*move, now, decision);
@@ -52,8 +48,7 @@ std::vector<StealOrder> Coordinator::State::decide(TimeMs now) {
 void Coordinator::State::applyMove(const Move& move, TimeMs now, Decision& decision) {
   Agent& source = agents[move.source];
   Agent& target = agents[move.target];
-  auto [it, inserted] = decision.by_pair.try_emplace(pairKey(move.source, move.target));
-  if (inserted) {
+  if (move.pair == decision.issued.size()) {  // the pair's first move
     Operation& op = operations.append();
     op.id = config.operation_id_prefix + "-" + std::to_string(op.seq);
     op.source = source.id;
@@ -63,10 +58,9 @@ void Coordinator::State::applyMove(const Move& move, TimeMs now, Decision& decis
     op.reason = formatReason(source, target, move);
     op.start = now;
     op.status = OperationStatus::kExecuting;
-    it->second = op.seq;
     decision.issued.push_back(op.seq);
   }
-  Operation& op = *operations.find(it->second);
+  Operation& op = *operations.find(decision.issued[move.pair]);
   ++op.tasks_to_steal;
   if (move.task != nullptr) {
     op.task_ids.push_back(move.task->first);

@@ -102,6 +102,12 @@ const std::vector<std::uint32_t>& StealPlanner::covering(SetId need, const Capab
   return it->second;
 }
 
+StealPlanner::Session StealPlanner::begin() {
+  Session session;
+  session.epoch_ = ++epoch_;
+  return session;
+}
+
 std::optional<Move> StealPlanner::next(const AgentTable& agents, const CapabilitySets& sets,
                                        const LoadModel& model, Session& session) {
   refresh(agents, sets, model);
@@ -109,7 +115,12 @@ std::optional<Move> StealPlanner::next(const AgentTable& agents, const Capabilit
     const AgentIndex source = sources_.top().agent;
     if (auto move = moveFrom(source, agents, sets, model, session)) {
       ++session.moves_;
-      ++session.pair_sizes_[pairKey(move->source, move->target)];
+      auto [it, inserted] =
+          session.pair_index_.try_emplace(pairKey(move->source, move->target),
+                                          static_cast<std::uint32_t>(session.pair_sizes_.size()));
+      if (inserted) session.pair_sizes_.push_back(0);
+      ++session.pair_sizes_[it->second];
+      move->pair = it->second;
       return move;
     }
     sources_.erase(source);  // nothing movable now: set aside for this decision
@@ -129,9 +140,9 @@ std::optional<Move> StealPlanner::moveFrom(AgentIndex source, const AgentTable& 
   const Agent& agent = agents[source];
   const Estimate e = model.estimate(agent);
   const double source_finish = model.sourceFinish(agent, e);
-  auto [it, fresh] = session.cursors_.try_emplace(source);
-  Session::Cursor& cursor = it->second;
-  if (fresh) cursor.next = agent.oldest;
+  if (source >= cursors_.size()) cursors_.resize(source + 1);
+  Cursor& cursor = cursors_[source];
+  if (cursor.epoch != session.epoch_) cursor = {agent.oldest, 0, 0, session.epoch_};
   while (cursor.misses < kMaxMissesPerSource) {
     TaskNode* node = cursor.next;
     SetId need = kEmptySet;
@@ -170,8 +181,9 @@ AgentIndex StealPlanner::bestTarget(SetId need, AgentIndex source, const AgentTa
     if (heap.empty()) continue;
     const TargetEntry& top = heap.top();
     if (top.agent == source) continue;
-    auto full = session.pair_sizes_.find(pairKey(source, top.agent));
-    if (full != session.pair_sizes_.end() && full->second >= model.config().max_steal_batch) {
+    auto pair = session.pair_index_.find(pairKey(source, top.agent));
+    if (pair != session.pair_index_.end() &&
+        session.pair_sizes_[pair->second] >= model.config().max_steal_batch) {
       continue;
     }
     if (best == nullptr || TargetFirst{}(top, *best)) best = &top;

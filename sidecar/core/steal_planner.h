@@ -35,26 +35,23 @@ struct Move {
   AgentIndex source = kNoAgent;
   AgentIndex target = kNoAgent;
   TaskNode* task = nullptr;
+  std::uint32_t pair = 0;  // the decision's (source, target) pairs, numbered from 0 as they appear
   double source_finish = 0;  // estimates when it was chosen, for the reason
   double target_finish = 0;
 };
 
 class StealPlanner {
  public:
-  // What one decision remembers between its moves.
+  // What one decision remembers between its moves. Made by begin().
   class Session {
    public:
     [[nodiscard]] std::size_t moves() const { return moves_; }
 
    private:
     friend class StealPlanner;
-    struct Cursor {
-      TaskNode* next = nullptr;  // next task to consider, walking oldest -> newest
-      std::uint32_t position = 0;
-      std::uint32_t misses = 0;
-    };
-    std::unordered_map<AgentIndex, Cursor> cursors_;
-    std::unordered_map<std::uint64_t, std::uint32_t> pair_sizes_;
+    std::uint32_t epoch_ = 0;  // cursors stamped with another epoch are from older decisions
+    std::unordered_map<std::uint64_t, std::uint32_t> pair_index_;  // (source, target) -> pair
+    std::vector<std::uint32_t> pair_sizes_;                        // tasks per pair
     std::vector<AgentIndex> parked_;  // sources set aside: nothing movable this decision
     std::size_t moves_ = 0;
   };
@@ -71,6 +68,8 @@ class StealPlanner {
   [[nodiscard]] bool mayMove(const AgentTable& agents, const CapabilitySets& sets,
                              const LoadModel& model);
 
+  // Starts a decision.
+  [[nodiscard]] Session begin();
   // The next move of a decision, or nullopt when nothing more is worth moving. The caller
   // applies each move to the state (and touches both agents) before asking for the next.
   [[nodiscard]] std::optional<Move> next(const AgentTable& agents, const CapabilitySets& sets,
@@ -104,6 +103,12 @@ class StealPlanner {
   };
   using SourceHeap = IndexedHeap<SourceEntry, SourceFirst>;
   using TargetHeap = IndexedHeap<TargetEntry, TargetFirst>;
+  struct Cursor {
+    TaskNode* next = nullptr;  // next task to consider, walking oldest -> newest
+    std::uint32_t position = 0;
+    std::uint32_t misses = 0;
+    std::uint32_t epoch = 0;
+  };
   struct Group {
     SetId capabilities;
     std::uint32_t scarcity;
@@ -132,6 +137,8 @@ class StealPlanner {
   std::unordered_map<SetId, std::uint32_t> group_of_set_;
   std::unordered_map<SetId, std::vector<std::uint32_t>> covering_;  // need -> groups
   std::size_t targets_ = 0;
+  std::vector<Cursor> cursors_;  // by source, for the decision of the same epoch
+  std::uint32_t epoch_ = 0;
   std::vector<AgentIndex> dirty_;
   std::vector<bool> is_dirty_;
 };
