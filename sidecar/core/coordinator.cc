@@ -38,7 +38,21 @@ std::string_view toString(OperationStatus status) {
 
 void Coordinator::State::changed(AgentIndex index) {
   planner.touch(index);
-  decision_wanted = true;
+  touched.push_back(index);
+}
+
+void Coordinator::State::noteOpportunities(TimeMs now) {
+  const LoadModel m = model(now);
+  for (AgentIndex index : touched) {
+    if (decision_wanted) break;
+    const Agent& agent = agents[index];
+    if (!agent.in_use) continue;
+    const std::uint32_t slots = m.slotsOf(agent);
+    const std::uint32_t backlog = agent.backlog();
+    decision_wanted =
+        agent.departed || backlog < slots || (backlog > slots && planner.hasTargets());
+  }
+  touched.clear();
 }
 
 void Coordinator::State::removeIfDrained(AgentIndex index) {
@@ -216,7 +230,7 @@ Coordinator& Coordinator::operator=(Coordinator&&) noexcept = default;
 Outcome Coordinator::apply(const Event& event, TimeMs now) {
   State& s = *state_;
   ++s.counters.events_applied;
-  return std::visit(
+  const Outcome outcome = std::visit(
       [&](const auto& e) -> Outcome {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, TaskAssigned>) {
@@ -230,6 +244,8 @@ Outcome Coordinator::apply(const Event& event, TimeMs now) {
         }
       },
       event);
+  s.noteOpportunities(now);
+  return outcome;
 }
 
 std::vector<StealOrder> Coordinator::stealRound(TimeMs now) {

@@ -31,14 +31,18 @@ struct Coordinator::State {
   TaskLedger tasks;
   OperationLog operations;
   StealPlanner planner;
-  bool decision_wanted = false;    // an event may have made a move worthwhile
-  double keyed_fleet_typical = 0;  // the fleet mean the planner's keys were computed with
+  bool decision_wanted = false;     // an event may have made a move worthwhile
+  std::vector<AgentIndex> touched;  // agents changed since the last event or decision
+  double keyed_fleet_typical = 0;   // the fleet mean the planner's keys were computed with
 
   [[nodiscard]] LoadModel model(TimeMs now) const {
     return LoadModel(config, agents.fleetTypicalDuration(config.default_task_duration_ms), now);
   }
   // The agent's load, liveness or capabilities changed.
   void changed(AgentIndex index);
+  // After an event: does any agent it changed open a move? A free slot may take a queued
+  // task; a queued task may go where a slot is free. Cheap: no estimate, no index update.
+  void noteOpportunities(TimeMs now);
   void removeIfDrained(AgentIndex index);
   // A task just joined `index`'s queue (or one of its tasks ended): if that made a task start
   // there, remember when, for the heavy-tail estimate.

@@ -70,6 +70,8 @@ class StealPlanner {
 
   // Starts a decision.
   [[nodiscard]] Session begin();
+  // Whether some agent could receive, as of the last decision.
+  [[nodiscard]] bool hasTargets() const { return targets_ > 0; }
   // The next move of a decision, or nullopt when nothing more is worth moving. The caller
   // applies each move to the state (and touches both agents) before asking for the next.
   [[nodiscard]] std::optional<Move> next(const AgentTable& agents, const CapabilitySets& sets,

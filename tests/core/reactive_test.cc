@@ -195,3 +195,21 @@ TEST_CASE("a completion supersedes an earlier 'busy': the freed slot is a target
 
 }  // namespace
 }  // namespace wss::core
+
+namespace wss::core {
+namespace {
+
+TEST_CASE("a burst onto busy agents asks for no decision while no slot is free anywhere") {
+  Fleet f;
+  f.load("a", 1, "a");
+  f.load("b", 1, "b");
+  (void)f.react();
+  f.load("a", 50, "more");  // queued behind a, and nowhere to go
+  CHECK_FALSE(f.coordinator.wantsDecision());
+  f.complete("b", "b-0", 1000.0);  // now b has a free slot
+  CHECK(f.coordinator.wantsDecision());
+  CHECK(f.react().size() == 1);
+}
+
+}  // namespace
+}  // namespace wss::core

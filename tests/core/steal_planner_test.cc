@@ -239,8 +239,9 @@ TEST_CASE("late binding: a target is promised only what it can start now") {
   REQUIRE(to_idle_1 != orders.end());
   const std::string moved = to_idle_1->task_ids.front();
   f.assign("idle-1", moved);
-  CHECK(f.coordinator.wantsDecision());
+  CHECK_FALSE(f.coordinator.wantsDecision());  // a confirmation frees no slot
   f.complete("idle-1", moved, 1000.0);
+  CHECK(f.coordinator.wantsDecision());
   auto next = f.react();
   REQUIRE(next.size() == 1);
   CHECK(next[0].target_agent_id == "idle-1");
