@@ -202,6 +202,7 @@ core::TimeMs OwnerLoop::runTimers(core::TimeMs now) {
     coordinator_.performMaintenance(now);
     next_maintenance_ms_ = now + config_.maintenance_interval_ms;
   }
+  steal_log_.flushIfDue(now);
   if (now >= next_snapshot_ms_) {
     publishSnapshot(now);
     next_snapshot_ms_ = now + kSnapshotIntervalMs;
@@ -216,23 +217,18 @@ void OwnerLoop::stealRound(core::TimeMs now) {
   if (deps_.steal_round_histogram != nullptr) {
     deps_.steal_round_histogram->observe(std::chrono::steady_clock::now() - started);
   }
-  publishOrders(orders, "steal round");
+  steal_log_.round(orders, publishOrders(orders), now);
 }
 
 void OwnerLoop::react(core::TimeMs now) {
-  publishOrders(coordinator_.react(now), "reactive steal");
+  const std::vector<core::StealOrder> orders = coordinator_.react(now);
+  steal_log_.reactive(orders, publishOrders(orders), now);
 }
 
-void OwnerLoop::publishOrders(const std::vector<core::StealOrder>& orders,
-                              std::string_view decision) {
-  if (orders.empty()) return;
+std::size_t OwnerLoop::publishOrders(const std::vector<core::StealOrder>& orders) {
   const std::string_view content_type = codec::contentType(config_.encoding);
-  std::uint32_t tasks = 0;
   std::size_t published = 0;
-  const core::StealOrder* biggest = &orders.front();
   for (const auto& order : orders) {
-    tasks += order.tasks_to_steal;
-    if (order.tasks_to_steal > biggest->tasks_to_steal) biggest = &order;
     const std::string bytes = codec::encodeStealOrder(order, config_.encoding);
     transport::Status status = deps_.bus.publish(config_.subjects.work_steal, bytes, content_type);
     if (!status.ok) {
@@ -248,9 +244,7 @@ void OwnerLoop::publishOrders(const std::vector<core::StealOrder>& orders,
     spdlog::debug("steal {}: {} task(s) from '{}' to '{}' ({})", order.operation_id,
                   order.tasks_to_steal, order.source_agent_id, order.target_agent_id, order.reason);
   }
-  spdlog::info("{}: {} order(s) published of {}, {} task(s); biggest {}: {} from '{}' to '{}'",
-               decision, published, orders.size(), tasks, biggest->operation_id,
-               biggest->tasks_to_steal, biggest->source_agent_id, biggest->target_agent_id);
+  return published;
 }
 
 SidecarFigures OwnerLoop::figures(core::TimeMs now) const {

@@ -23,6 +23,7 @@
 #include "sidecar/app/inbound.h"
 #include "sidecar/app/log_throttle.h"
 #include "sidecar/app/service_replies.h"
+#include "sidecar/app/steal_log.h"
 #include "sidecar/config/config.h"
 #include "sidecar/core/coordinator.h"
 #include "sidecar/observability/heartbeat.h"
@@ -71,8 +72,8 @@ class OwnerLoop {
   core::TimeMs runTimers(core::TimeMs now);
   void stealRound(core::TimeMs now);
   void react(core::TimeMs now);
-  // Publishes one decision's orders: one info line for the decision, one debug line each.
-  void publishOrders(const std::vector<core::StealOrder>& orders, std::string_view decision);
+  // Publishes one decision's orders, a debug line each; returns how many went out.
+  std::size_t publishOrders(const std::vector<core::StealOrder>& orders);
   void publishSnapshot(core::TimeMs now);
   void reply(const ServiceRequest& request, const Reply& answer);
   // `stealing` with the boot id appended to its operation id prefix.
@@ -82,6 +83,7 @@ class OwnerLoop {
   OwnerLoopDeps deps_;
   core::Coordinator coordinator_;
   LogThrottle throttle_;
+  StealLog steal_log_;
 
   core::TimeMs started_ms_ = 0;
   core::TimeMs next_steal_ms_ = 0;
