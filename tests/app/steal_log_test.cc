@@ -62,7 +62,7 @@ TEST_CASE("reactive decisions share one line per interval, with counts and the b
   CHECK(log.lines() == 2);
 }
 
-TEST_CASE("a round that steals logs one line at once; one that does not, none") {
+TEST_CASE("a round that steals logs one line at once, a round that does not logs none") {
   CapturedLog log;
   StealLog steal_log(1000);
   steal_log.round({}, 0, 100);
