@@ -59,9 +59,18 @@ void Coordinator::State::removeIfDrained(AgentIndex index) {
   const Agent& agent = agents[index];
   if (agent.in_use && agent.departed && agent.id_tasks == 0 && agent.incoming == 0) {
     // Count-only tasks of a departed agent cannot be named, so they leave with it.
-    agents.remove(index);
-    planner.touch(index);
+    removeAgent(index);
   }
+}
+
+void Coordinator::State::removeAgent(AgentIndex index) {
+  releaseSet(agents[index].capabilities);
+  agents.remove(index);
+  planner.touch(index);
+}
+
+void Coordinator::State::releaseSet(SetId set) {
+  if (auto freed = capability_sets.release(set)) planner.forgetSet(*freed);
 }
 
 void Coordinator::State::noteStart(AgentIndex index, bool task_ended, TimeMs now) {
@@ -114,19 +123,20 @@ Outcome Coordinator::State::onAssigned(const TaskAssigned& e, TimeMs now) {
     noteStart(index, /*task_ended=*/false, now);
     return Outcome::kApplied;
   }
-  auto [node, inserted] = tasks.emplace(e.task_id);
-  if (inserted) {
-    node->second.required = capability_sets.intern(e.required_capabilities);
-    TaskLedger::link(*node, index, agents);
-    agent.arrivals.record(now);
-    noteStart(index, /*task_ended=*/false, now);
-    return Outcome::kApplied;
-  }
-  if (node->second.owner == index) {
+  if (TaskNode* known = tasks.find(e.task_id)) {
+    if (known->second.owner != index) return moveAssigned(*known, index, e, now);
     ++counters.duplicate_assignments;
     return Outcome::kDuplicate;
   }
-  return moveAssigned(*node, index, e, now);
+  // overLimit() made sure the requirement fits the capability tables.
+  const std::optional<SetId> required = capability_sets.acquire(e.required_capabilities);
+  assert(required.has_value());
+  TaskNode* node = tasks.emplace(e.task_id).first;
+  node->second.required = required.value_or(kEmptySet);
+  TaskLedger::link(*node, index, agents);
+  agent.arrivals.record(now);
+  noteStart(index, /*task_ended=*/false, now);
+  return Outcome::kApplied;
 }
 
 // A known task assigned to another agent: a steal's confirmation, or the fleet's own doing.
@@ -142,7 +152,11 @@ Outcome Coordinator::State::moveAssigned(TaskNode& node, AgentIndex to, const Ta
   const AgentIndex previous = task.owner;
   TaskLedger::unlink(node, agents);
   if (!e.required_capabilities.empty()) {
-    task.required = capability_sets.intern(e.required_capabilities);
+    // Take the new set before letting go of the old: they may share names.
+    if (auto acquired = capability_sets.acquire(e.required_capabilities)) {
+      releaseSet(task.required);
+      task.required = *acquired;
+    }
   }
   TaskLedger::link(node, to, agents);
   noteStart(to, /*task_ended=*/false, now);
@@ -171,6 +185,7 @@ Outcome Coordinator::State::onFinished(const std::string& agent_id, const std::s
     if (node->second.owner != index) ++counters.foreign_completions;
     if (node->second.pending_steal != kNoOperation) resolveSteal(*node, /*moved=*/false, now);
     const AgentIndex owner = node->second.owner;
+    releaseSet(node->second.required);
     tasks.erase(*node, agents);
     noteStart(owner, /*task_ended=*/true, now);
     changed(owner);
@@ -185,7 +200,9 @@ Outcome Coordinator::State::onFinished(const std::string& agent_id, const std::s
   // Only durations of tasks we saw count: a duplicate must not weigh twice.
   if (duration_ms && std::isfinite(*duration_ms) && *duration_ms >= 0) {
     const AgentIndex still = agents.find(agent_id);
-    if (still != kNoAgent) agents.recordDuration(still, *duration_ms, config.duration_window);
+    if (*duration_ms > kMaxTaskDurationMs) ++counters.values_clamped;
+    const double duration = std::min(*duration_ms, kMaxTaskDurationMs);
+    if (still != kNoAgent) agents.recordDuration(still, duration, config.duration_window);
   }
   return Outcome::kApplied;
 }
@@ -211,10 +228,19 @@ Outcome Coordinator::State::onMetrics(const AgentMetrics& e, TimeMs now) {
   Agent& agent = agents[index];
   if (e.cpu_usage) agent.cpu = clampPercent(*e.cpu_usage, agent.cpu);
   if (e.memory_usage) agent.memory = clampPercent(*e.memory_usage, agent.memory);
-  if (!e.capabilities.empty()) agent.capabilities = capability_sets.intern(e.capabilities);
+  if (!e.capabilities.empty()) {
+    // Take the new set before letting go of the old: they may share names.
+    if (auto acquired = capability_sets.acquire(e.capabilities)) {
+      releaseSet(agent.capabilities);
+      agent.capabilities = *acquired;
+    }
+  }
   if (e.priority) agent.priority = *e.priority;
   if (e.status != AgentStatus::kUnspecified) agent.status = e.status;
-  if (e.concurrency && *e.concurrency > 0) agent.concurrency = *e.concurrency;
+  if (e.concurrency && *e.concurrency > 0) {
+    if (*e.concurrency > kMaxConcurrency) ++counters.values_clamped;
+    agent.concurrency = std::min(*e.concurrency, kMaxConcurrency);
+  }
   return Outcome::kApplied;
 }
 
@@ -227,8 +253,86 @@ Coordinator::~Coordinator() = default;
 Coordinator::Coordinator(Coordinator&&) noexcept = default;
 Coordinator& Coordinator::operator=(Coordinator&&) noexcept = default;
 
+bool isRejected(Outcome outcome) {
+  return outcome == Outcome::kTooManyAgents || outcome == Outcome::kTooManyTasks ||
+         outcome == Outcome::kTooManyCapabilities || outcome == Outcome::kIdTooLong;
+}
+
+namespace {
+
+const std::vector<std::string>& capabilityNames(const Event& event) {
+  static const std::vector<std::string> kNone;
+  if (const auto* a = std::get_if<TaskAssigned>(&event)) return a->required_capabilities;
+  if (const auto* m = std::get_if<AgentMetrics>(&event)) return m->capabilities;
+  return kNone;
+}
+
+const std::string& taskIdOf(const Event& event) {
+  static const std::string kNone;
+  return std::visit(
+      [](const auto& e) -> const std::string& {
+        if constexpr (std::is_same_v<std::decay_t<decltype(e)>, AgentMetrics>) {
+          return kNone;
+        } else {
+          return e.task_id;
+        }
+      },
+      event);
+}
+
+}  // namespace
+
+std::optional<Outcome> Coordinator::State::overLimit(const Event& event) const {
+  const Limits& limits = config.limits;
+  const std::string& agent_id =
+      std::visit([](const auto& e) -> const std::string& { return e.agent_id; }, event);
+  const std::string& task_id = taskIdOf(event);
+  const std::vector<std::string>& names = capabilityNames(event);
+  const auto too_long = [&](const std::string& id) { return id.size() > limits.max_id_length; };
+  if (too_long(agent_id) || too_long(task_id) ||
+      std::any_of(names.begin(), names.end(), too_long)) {
+    return Outcome::kIdTooLong;
+  }
+  const auto* metrics = std::get_if<AgentMetrics>(&event);
+  const bool says_offline = metrics != nullptr && metrics->status == AgentStatus::kOffline;
+  if (!says_offline && agents.find(agent_id) == kNoAgent && agents.live() >= limits.max_agents) {
+    return Outcome::kTooManyAgents;
+  }
+  if (std::holds_alternative<TaskAssigned>(event) && !task_id.empty() && !tasks.contains(task_id) &&
+      tasks.size() >= limits.max_tasks) {
+    return Outcome::kTooManyTasks;
+  }
+  if (!says_offline && !names.empty() && !capability_sets.fits(names)) {
+    return Outcome::kTooManyCapabilities;
+  }
+  return std::nullopt;
+}
+
+void Coordinator::State::countRejection(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kTooManyAgents:
+      ++counters.rejected_agents;
+      break;
+    case Outcome::kTooManyTasks:
+      ++counters.rejected_tasks;
+      break;
+    case Outcome::kTooManyCapabilities:
+      ++counters.rejected_capabilities;
+      break;
+    case Outcome::kIdTooLong:
+      ++counters.rejected_long_ids;
+      break;
+    default:
+      break;
+  }
+}
+
 Outcome Coordinator::apply(const Event& event, TimeMs now) {
   State& s = *state_;
+  if (auto rejected = s.overLimit(event)) {
+    s.countRejection(*rejected);
+    return *rejected;
+  }
   ++s.counters.events_applied;
   const Outcome outcome = std::visit(
       [&](const auto& e) -> Outcome {
@@ -280,8 +384,7 @@ void Coordinator::performMaintenance(TimeMs now) {
     const Agent& agent = s.agents[i];
     if (agent.in_use && agent.held() == 0 && agent.incoming == 0 &&
         now - agent.last_seen > forget_after) {
-      s.agents.remove(i);
-      s.planner.touch(i);
+      s.removeAgent(i);
     }
   }
   s.agents.resumTypical();
@@ -289,6 +392,8 @@ void Coordinator::performMaintenance(TimeMs now) {
 
 void Coordinator::reconfigure(const CoordinatorConfig& config) {
   state_->config = config;
+  state_->capability_sets.setBounds(config.limits.max_capability_names,
+                                    config.limits.max_capability_sets);
   state_->planner.touchAll(state_->agents);  // caps and look-ahead may have changed
   state_->decision_wanted = true;
 }
@@ -314,6 +419,8 @@ Stats Coordinator::stats(TimeMs now) const {
   out.successful_steals = s.counters.steals_confirmed;
   out.failed_steals = s.counters.steals_failed;
   out.pending_steals = s.operations.executing();
+  out.capability_names = s.capability_sets.liveNames();
+  out.capability_sets = s.capability_sets.liveSets();
   out.avg_tasks_per_agent =
       out.total_agents > 0 ? static_cast<double>(tasks) / static_cast<double>(out.total_agents) : 0;
   return out;

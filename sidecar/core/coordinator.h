@@ -24,7 +24,15 @@ enum class Outcome : std::uint8_t {
   kUnknownTask,     // a completion or failure for a task the coordinator never saw
   kStealConfirmed,  // a task.assigned that confirmed a pending steal
   kAgentRemoved,    // status offline
+  // Rejected whole by a limit (nothing changed):
+  kTooManyAgents,        // a new agent beyond limits.maxAgents
+  kTooManyTasks,         // a new task beyond limits.maxTasks
+  kTooManyCapabilities,  // a new capability name or set beyond the limits
+  kIdTooLong,            // an id or capability name longer than limits.maxIdLength
 };
+
+// True for the outcomes that rejected an event.
+[[nodiscard]] bool isRejected(Outcome outcome);
 
 enum class OperationStatus : std::uint8_t { kPlanned, kExecuting, kCompleted, kFailed };
 [[nodiscard]] std::string_view toString(OperationStatus status);
@@ -43,6 +51,11 @@ struct Counters {
   std::uint64_t tasks_moved = 0;       // tasks confirmed on their new agent
   std::uint64_t tasks_returned = 0;    // stolen tasks not confirmed in time
   std::uint64_t agents_removed = 0;
+  std::uint64_t rejected_agents = 0;        // events refused: limits.maxAgents
+  std::uint64_t rejected_tasks = 0;         // limits.maxTasks
+  std::uint64_t rejected_capabilities = 0;  // limits.maxCapabilityNames / maxCapabilitySets
+  std::uint64_t rejected_long_ids = 0;      // limits.maxIdLength
+  std::uint64_t values_clamped = 0;         // durations or concurrency beyond what is believable
 };
 
 struct Stats {
@@ -57,6 +70,8 @@ struct Stats {
   std::uint64_t pending_steals = 0;  // executing, not yet confirmed or failed
   double avg_tasks_per_agent = 0;
   std::uint64_t in_flight_tasks = 0;
+  std::uint64_t capability_names = 0;  // held now
+  std::uint64_t capability_sets = 0;
 };
 
 struct AgentView {

@@ -8,6 +8,21 @@
 
 namespace wss::core {
 
+// Bounds on what the coordinator holds, so hostile or runaway input cannot exhaust memory.
+// An event that would pass one is rejected whole (counted per reason); state stays exact.
+struct Limits {
+  std::uint32_t max_agents = 150000;
+  std::uint32_t max_tasks = 1000000;  // in flight with ids
+  std::uint32_t max_capability_names = 10000;
+  std::uint32_t max_capability_sets = 10000;
+  std::uint32_t max_id_length = 256;  // agent ids, task ids and capability names, in bytes
+};
+
+// The longest task duration recorded; longer ones (a 1e39 ms poison message) are clamped.
+inline constexpr double kMaxTaskDurationMs = 30.0 * 24 * 3600 * 1000;
+// The most tasks an agent is taken to run at once; larger concurrency values are clamped.
+inline constexpr std::uint32_t kMaxConcurrency = 100000;
+
 struct CoordinatorConfig {
   bool enabled = true;
   TimeMs steal_interval_ms = 1000;
@@ -34,6 +49,7 @@ struct CoordinatorConfig {
   std::uint32_t default_concurrency = 1;
   double default_task_duration_ms = 1000;  // before any duration is known fleet-wide
   std::string operation_id_prefix = "steal";
+  Limits limits;
 };
 
 }  // namespace wss::core

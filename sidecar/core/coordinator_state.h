@@ -22,7 +22,9 @@
 namespace wss::core {
 
 struct Coordinator::State {
-  explicit State(CoordinatorConfig c) : config(std::move(c)) {}
+  explicit State(CoordinatorConfig c)
+      : config(std::move(c)),
+        capability_sets(config.limits.max_capability_names, config.limits.max_capability_sets) {}
 
   CoordinatorConfig config;
   Counters counters;
@@ -44,6 +46,13 @@ struct Coordinator::State {
   // task; a queued task may go where a slot is free. Cheap: no estimate, no index update.
   void noteOpportunities(TimeMs now);
   void removeIfDrained(AgentIndex index);
+  // Forgets the agent (it holds no named task), letting go of its capabilities.
+  void removeAgent(AgentIndex index);
+  // Lets go of a capability set; a freed one leaves the planner too.
+  void releaseSet(SetId set);
+  // The limit an event would pass, if any: checked before anything changes.
+  [[nodiscard]] std::optional<Outcome> overLimit(const Event& event) const;
+  void countRejection(Outcome outcome);
   // A task just joined `index`'s queue (or one of its tasks ended): if that made a task start
   // there, remember when, for the heavy-tail estimate.
   void noteStart(AgentIndex index, bool task_ended, TimeMs now);

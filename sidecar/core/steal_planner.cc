@@ -82,21 +82,39 @@ void StealPlanner::leaveGroup(AgentIndex index) {
 }
 
 std::uint32_t StealPlanner::groupOf(SetId capabilities, const CapabilitySets& sets) {
-  auto [it, inserted] =
-      group_of_set_.try_emplace(capabilities, static_cast<std::uint32_t>(groups_.size()));
+  auto [it, inserted] = group_of_set_.try_emplace(capabilities, 0);
   if (inserted) {
-    const auto scarcity = static_cast<std::uint32_t>(sets.names(capabilities).size());
-    groups_.push_back({capabilities, scarcity, TargetHeap(&target_pos_)});
+    const auto scarcity = static_cast<std::uint32_t>(sets.namesInSet(capabilities));
+    if (free_groups_.empty()) {
+      it->second = static_cast<std::uint32_t>(groups_.size());
+      groups_.push_back({capabilities, scarcity, TargetHeap(&target_pos_)});
+    } else {
+      it->second = free_groups_.back();
+      free_groups_.pop_back();
+      groups_[it->second] = {capabilities, scarcity, TargetHeap(&target_pos_)};
+    }
     covering_.clear();  // a new group may cover needs seen before
   }
   return it->second;
+}
+
+void StealPlanner::forgetSet(SetId set) {
+  covering_.clear();  // the id may name another set from now on, as a need too
+  auto it = group_of_set_.find(set);
+  if (it == group_of_set_.end()) return;
+  Group& group = groups_[it->second];
+  // Nobody holds the set, so no live agent is in the group; clear what stale entries remain.
+  while (!group.targets.empty()) leaveGroup(group.targets.top().agent);
+  group.live = false;
+  free_groups_.push_back(it->second);
+  group_of_set_.erase(it);
 }
 
 const std::vector<std::uint32_t>& StealPlanner::covering(SetId need, const CapabilitySets& sets) {
   auto [it, inserted] = covering_.try_emplace(need);
   if (inserted) {
     for (std::uint32_t g = 0; g < groups_.size(); ++g) {
-      if (sets.covers(groups_[g].capabilities, need)) it->second.push_back(g);
+      if (groups_[g].live && sets.covers(groups_[g].capabilities, need)) it->second.push_back(g);
     }
   }
   return it->second;

@@ -62,6 +62,9 @@ class StealPlanner {
 
   // The agent's load, liveness or capabilities changed: re-key it before the next decision.
   void touch(AgentIndex agent);
+  // The capability set was freed (no agent holds it): its group goes, its id may come back
+  // as another set.
+  void forgetSet(SetId set);
   // Re-keys every agent at the next decision (config reload, fleet mean drift).
   void touchAll(const AgentTable& agents);
   // True when some source and some target exist: a decision might move something.
@@ -115,6 +118,7 @@ class StealPlanner {
     SetId capabilities;
     std::uint32_t scarcity;
     TargetHeap targets;
+    bool live = true;  // false: its set was freed, the slot waits for reuse
   };
   static constexpr std::uint32_t kNoGroup = kNotInHeap;
 
@@ -137,6 +141,7 @@ class StealPlanner {
   SourceHeap sources_{&source_pos_};
   std::vector<Group> groups_;
   std::unordered_map<SetId, std::uint32_t> group_of_set_;
+  std::vector<std::uint32_t> free_groups_;
   std::unordered_map<SetId, std::vector<std::uint32_t>> covering_;  // need -> groups
   std::size_t targets_ = 0;
   std::vector<Cursor> cursors_;  // by source, for the decision of the same epoch

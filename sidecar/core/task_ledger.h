@@ -36,6 +36,7 @@ class TaskLedger {
   // The task's node, and whether it is new (then it is not linked yet).
   std::pair<TaskNode*, bool> emplace(const std::string& id);
   [[nodiscard]] TaskNode* find(const std::string& id);
+  [[nodiscard]] bool contains(const std::string& id) const { return tasks_.count(id) > 0; }
   // Unlinks the task from its owner and forgets it.
   void erase(TaskNode& node, AgentTable& agents);
 
