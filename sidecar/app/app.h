@@ -7,8 +7,11 @@
 // boot id (boot_id.h). The main thread waits for signals. On SIGTERM/SIGINT it stops HTTP,
 // stops accepting (drains the subscriptions), lets the owner thread finish the queue
 // (answering requests already received), flushes publishes, closes, and returns 0, all
-// within about four seconds.
+// within about four seconds. The steps, and the members that hold those lifetimes, are in
+// Runtime (runtime.h).
 #pragma once
+
+#include <string>
 
 #include "sidecar/config/config.h"
 

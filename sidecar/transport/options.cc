@@ -1,6 +1,8 @@
 #include "sidecar/transport/options.h"
 
+#include <algorithm>
 #include <fstream>
+#include <string_view>
 
 #include "sidecar/transport/nats_status.h"
 
@@ -14,6 +16,90 @@ bool startsWith(const std::string& text, std::string_view prefix) {
 bool readable(const std::string& path) {
   std::ifstream in(path);
   return in.good();
+}
+
+// Each step names the config key it came from, so a failure reads like a config error: true
+// when `status` is NATS_OK, else sets `error` to "WHAT: STATUS" and returns false.
+bool check(natsStatus status, std::string_view what, std::string& error) {
+  if (status == NATS_OK) return true;
+  error = std::string(what) + ": " + describeStatus(status);
+  return false;
+}
+
+// nats.url: every server, at least one.
+bool setServers(natsOptions* options, const std::vector<std::string>& servers, std::string& error) {
+  if (servers.empty()) {
+    error = "nats.url: no server given";
+    return false;
+  }
+  std::vector<const char*> server_ptrs;
+  server_ptrs.reserve(servers.size());
+  for (const auto& server : servers) server_ptrs.push_back(server.c_str());
+  return check(
+      natsOptions_SetServers(options, server_ptrs.data(), static_cast<int>(server_ptrs.size())),
+      "nats.url", error);
+}
+
+// nats.name, the timeouts, and the reconnect policy: forever, with a large buffer.
+bool setConnectionPolicy(natsOptions* options, const config::NatsConfig& config,
+                         std::string& error) {
+  if (!config.name.empty() &&
+      !check(natsOptions_SetName(options, config.name.c_str()), "nats.name", error)) {
+    return false;
+  }
+  return check(natsOptions_SetTimeout(options, config.connect_timeout_ms), "nats.connectTimeout",
+               error) &&
+         check(natsOptions_SetMaxReconnect(options, -1), "reconnect policy", error) &&
+         check(natsOptions_SetReconnectWait(options, config.reconnect_wait_ms),
+               "nats.reconnectWait", error) &&
+         check(natsOptions_SetPingInterval(options, config.ping_interval_ms), "nats.pingInterval",
+               error) &&
+         check(natsOptions_SetReconnectBufSize(options, kReconnectBufferBytes), "reconnect buffer",
+               error) &&
+         check(natsOptions_UseGlobalMessageDelivery(options, true), "message delivery", error);
+}
+
+// nats.tls: on when a URL is tls:// or a CA file or client certificate is given; loads the
+// files now.
+bool setTls(natsOptions* options, const config::TlsConfig& tls, bool any_tls_url,
+            std::string& error) {
+  if (!any_tls_url && tls.ca_file.empty() && tls.cert_file.empty()) return true;
+  if (!check(natsOptions_SetSecure(options, true), "nats.tls", error)) return false;
+  if (!tls.ca_file.empty() &&
+      !check(natsOptions_LoadCATrustedCertificates(options, tls.ca_file.c_str()),
+             "nats.tls.caFile '" + tls.ca_file + "'", error)) {
+    return false;
+  }
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    error = "nats.tls: certFile and keyFile must be given together";
+    return false;
+  }
+  return tls.cert_file.empty() || check(natsOptions_LoadCertificatesChain(
+                                            options, tls.cert_file.c_str(), tls.key_file.c_str()),
+                                        "nats.tls.certFile '" + tls.cert_file + "'", error);
+}
+
+// nats.credentialsFile (checked readable now), nats.user/password, nats.token.
+bool setAuth(natsOptions* options, const config::NatsConfig& config, std::string& error) {
+  const std::string& credentials = config.credentials_file;
+  // cnats reads the credentials only when connecting, and with retry-on-failed-connect an
+  // unreadable file would look like an unreachable server forever: check it now.
+  if (!credentials.empty() && !readable(credentials)) {
+    error = "nats.credentialsFile '" + credentials + "': cannot read it";
+    return false;
+  }
+  if (!credentials.empty() &&
+      !check(natsOptions_SetUserCredentialsFromFiles(options, credentials.c_str(), nullptr),
+             "nats.credentialsFile '" + credentials + "'", error)) {
+    return false;
+  }
+  if (!config.user.empty() &&
+      !check(natsOptions_SetUserInfo(options, config.user.c_str(), config.password.c_str()),
+             "nats.user", error)) {
+    return false;
+  }
+  return config.token.empty() ||
+         check(natsOptions_SetToken(options, config.token.c_str()), "nats.token", error);
 }
 
 }  // namespace
@@ -43,89 +129,15 @@ OptionsResult buildOptions(const config::NatsConfig& config) {
   }
   OptionsPtr options(raw);
 
-  // Each step names the config key it came from, so a failure reads like a config error.
-  auto check = [&result](natsStatus s, std::string_view what) {
-    if (s == NATS_OK) return true;
-    result.error = std::string(what) + ": " + describeStatus(s);
-    return false;
-  };
-
   const std::vector<std::string> servers = splitServers(config.url);
-  if (servers.empty()) {
-    result.error = "nats.url: no server given";
-    return result;
+  const bool any_tls_url = std::any_of(
+      servers.begin(), servers.end(), [](const std::string& s) { return startsWith(s, "tls://"); });
+  if (setServers(options.get(), servers, result.error) &&
+      setConnectionPolicy(options.get(), config, result.error) &&
+      setTls(options.get(), config.tls, any_tls_url, result.error) &&
+      setAuth(options.get(), config, result.error)) {
+    result.options = std::move(options);
   }
-  std::vector<const char*> server_ptrs;
-  server_ptrs.reserve(servers.size());
-  bool any_tls_url = false;
-  for (const auto& server : servers) {
-    server_ptrs.push_back(server.c_str());
-    any_tls_url = any_tls_url || startsWith(server, "tls://");
-  }
-  if (!check(natsOptions_SetServers(options.get(), server_ptrs.data(),
-                                    static_cast<int>(server_ptrs.size())),
-             "nats.url")) {
-    return result;
-  }
-  if (!config.name.empty() &&
-      !check(natsOptions_SetName(options.get(), config.name.c_str()), "nats.name")) {
-    return result;
-  }
-  if (!check(natsOptions_SetTimeout(options.get(), config.connect_timeout_ms),
-             "nats.connectTimeout") ||
-      !check(natsOptions_SetMaxReconnect(options.get(), -1), "reconnect policy") ||
-      !check(natsOptions_SetReconnectWait(options.get(), config.reconnect_wait_ms),
-             "nats.reconnectWait") ||
-      !check(natsOptions_SetPingInterval(options.get(), config.ping_interval_ms),
-             "nats.pingInterval") ||
-      !check(natsOptions_SetReconnectBufSize(options.get(), kReconnectBufferBytes),
-             "reconnect buffer") ||
-      !check(natsOptions_UseGlobalMessageDelivery(options.get(), true), "message delivery")) {
-    return result;
-  }
-
-  const bool tls = any_tls_url || !config.tls.ca_file.empty() || !config.tls.cert_file.empty();
-  if (tls) {
-    if (!check(natsOptions_SetSecure(options.get(), true), "nats.tls")) return result;
-    if (!config.tls.ca_file.empty() &&
-        !check(natsOptions_LoadCATrustedCertificates(options.get(), config.tls.ca_file.c_str()),
-               "nats.tls.caFile '" + config.tls.ca_file + "'")) {
-      return result;
-    }
-    if (config.tls.cert_file.empty() != config.tls.key_file.empty()) {
-      result.error = "nats.tls: certFile and keyFile must be given together";
-      return result;
-    }
-    if (!config.tls.cert_file.empty() &&
-        !check(natsOptions_LoadCertificatesChain(options.get(), config.tls.cert_file.c_str(),
-                                                 config.tls.key_file.c_str()),
-               "nats.tls.certFile '" + config.tls.cert_file + "'")) {
-      return result;
-    }
-  }
-
-  // cnats reads the credentials only when connecting, and with retry-on-failed-connect an
-  // unreadable file would look like an unreachable server forever: check it now.
-  if (!config.credentials_file.empty() && !readable(config.credentials_file)) {
-    result.error = "nats.credentialsFile '" + config.credentials_file + "': cannot read it";
-    return result;
-  }
-  if (!config.credentials_file.empty() &&
-      !check(natsOptions_SetUserCredentialsFromFiles(options.get(), config.credentials_file.c_str(),
-                                                     nullptr),
-             "nats.credentialsFile '" + config.credentials_file + "'")) {
-    return result;
-  }
-  if (!config.user.empty() &&
-      !check(natsOptions_SetUserInfo(options.get(), config.user.c_str(), config.password.c_str()),
-             "nats.user")) {
-    return result;
-  }
-  if (!config.token.empty() &&
-      !check(natsOptions_SetToken(options.get(), config.token.c_str()), "nats.token")) {
-    return result;
-  }
-  result.options = std::move(options);
   return result;
 }
 

@@ -1,0 +1,199 @@
+#include "sidecar/app/runtime.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include "sidecar/app/app.h"
+#include "sidecar/app/boot_id.h"
+#include "sidecar/app/signals.h"
+#include "sidecar/codec/codec.h"
+
+namespace wss::app {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+// SIGTERM must end the process within 5 s: the drain gets at most this much.
+constexpr milliseconds kMaxShutdownBudget{3500};
+constexpr milliseconds kSignalPoll{250};
+// /healthz fails when the owner thread has not turned for this long (it turns every second).
+constexpr auto kMaxOwnerSilence = std::chrono::seconds(10);
+
+}  // namespace
+
+Runtime::Runtime(const config::Config& config)
+    : config_(config),
+      budget_(std::clamp(milliseconds(config.nats.drain_timeout_ms), milliseconds(100),
+                         kMaxShutdownBudget)),
+      boot_id_(makeBootId()),
+      inbound_(queue_, counters_, throttle_),
+      heartbeat_(steady_clock::now()) {}
+
+std::optional<int> Runtime::start() {
+  // Before any subscription exists, so before any cnats thread decodes (see codec.h).
+  codec::silenceProtobufUtf8Logs();
+
+  library_.emplace();
+  if (!library_->ok()) {
+    spdlog::critical("{}", library_->error());
+    return kExitRuntimeError;
+  }
+  library_->setCloseTimeout(500);
+
+  // HTTP first: /healthz answers while NATS is still unreachable, /readyz says 503 until
+  // the connection is up and subscribed.
+  if (std::optional<int> failed = serveHttp()) return failed;
+  return connect();
+}
+
+std::optional<int> Runtime::serveHttp() {
+  if (!config_.http.enabled) return std::nullopt;
+  observability::HttpCallbacks callbacks;
+  callbacks.snapshot = [this] { return metrics_.latest(); };
+  callbacks.live = [this] { return heartbeat_.alive(steady_clock::now(), kMaxOwnerSilence); };
+  callbacks.ready = [this] {
+    const transport::Connection* connection = ready_connection_.load(std::memory_order_acquire);
+    return connection != nullptr && connection->connected();
+  };
+  http_ = std::make_unique<observability::HttpServer>(config_.http.listen, std::move(callbacks));
+  if (std::string error = http_->start(); !error.empty()) {
+    spdlog::critical("http.listen: {}", error);
+    return kExitRuntimeError;
+  }
+  spdlog::info("serving /healthz, /readyz and /metrics on {}", config_.http.listen);
+  return std::nullopt;
+}
+
+std::optional<int> Runtime::connect() {
+  transport::Connection::OpenResult opened = transport::Connection::open(config_.nats);
+  if (!opened.error.empty()) {
+    spdlog::critical("{}", opened.error);
+    if (http_) http_->stop();
+    library_->leaveOpenAtExit();  // see NatsLibrary
+    return kExitConfigError;
+  }
+  connection_ = std::move(opened.connection);
+  return std::nullopt;
+}
+
+void Runtime::startOwner() {
+  ConfigLoader reload;
+  if (!config_.source_file.empty()) {
+    reload = [path = config_.source_file] {
+      return config::loadFile(path, config::processEnvironment());
+    };
+  }
+  owner_.emplace(config_, OwnerLoopDeps{*connection_, queue_, counters_, clock_, std::move(reload),
+                                        boot_id_, &metrics_, &heartbeat_, &steal_round_histogram_});
+  // The first connection attempts in start() may have taken up to 2 x nats.connectTimeout per
+  // server: that wait is not an owner-thread stall.
+  heartbeat_.beat(steady_clock::now());
+  owner_thread_ = std::thread([this] {
+    try {
+      owner_->run();
+    } catch (const std::exception& e) {
+      spdlog::critical("owner thread failed: {}", e.what());
+      owner_failed_ = true;
+      queue_.close();
+    }
+  });
+}
+
+std::optional<int> Runtime::subscribe() {
+  if (std::optional<int> failed = subscribeEvents()) return failed;
+  if (std::optional<int> failed = subscribeServices()) return failed;
+  // When connected, make sure the server knows our interest before saying we are ready.
+  // When not, cnats sends them as soon as it connects.
+  if (connection_->connected()) {
+    if (transport::Status flushed = connection_->flush(1000); !flushed.ok) {
+      spdlog::warn("subscriptions not confirmed by the server yet: {}", flushed.error);
+    }
+  }
+  ready_connection_.store(connection_.get(), std::memory_order_release);
+  return std::nullopt;
+}
+
+std::optional<int> Runtime::subscribeEvents() {
+  const config::SubjectsConfig& s = config_.subjects;
+  for (const codec::EventKind kind : kEventKinds) {
+    const std::string& subject = subjectOf(s, kind);
+    transport::Status status =
+        connection_->subscribe(subject, s.queue_group, inbound_.eventHandler(kind, subject));
+    if (!status.ok) {
+      spdlog::critical("{}", status.error);
+      return kExitRuntimeError;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<int> Runtime::subscribeServices() {
+  const config::SubjectsConfig& s = config_.subjects;
+  for (Service service :
+       {Service::kStats, Service::kOperations, Service::kAgents, Service::kBestAgent}) {
+    // Services are plain subscriptions: every replica answers, the requester takes the first.
+    const std::string& subject = subjectOf(s, service);
+    transport::Status status =
+        connection_->subscribe(subject, "", inbound_.serviceHandler(service, subject));
+    if (!status.ok) {
+      spdlog::critical("{}", status.error);
+      return kExitRuntimeError;
+    }
+  }
+  return std::nullopt;
+}
+
+void Runtime::announce() const {
+  const config::SubjectsConfig& s = config_.subjects;
+  spdlog::info(
+      "running: NATS {}, inbound {} {} {} {}{}, steals on '{}' as {} every {} ms{} (stealing {}), "
+      "operation ids '{}-N'",
+      config_.nats.url, s.task_assigned, s.task_completed, s.task_failed, s.agent_metrics,
+      s.queue_group.empty() ? "" : " (queue group " + s.queue_group + ")", s.work_steal,
+      codec::contentType(config_.encoding), config_.stealing.steal_interval_ms,
+      config_.stealing.reactive
+          ? fmt::format(" and within {} ms of a free slot", config_.stealing.reactive_delay_ms)
+          : "",
+      config_.stealing.enabled ? "enabled" : "disabled",
+      operationIdPrefix(config_.stealing.operation_id_prefix, boot_id_));
+}
+
+int Runtime::waitForStop() {
+  for (;;) {
+    const SignalEvent signal = waitForSignal(kSignalPoll);
+    if (signal == SignalEvent::kStop) {
+      spdlog::info("stop signal: draining subscriptions and flushing");
+      return kExitOk;
+    }
+    if (signal == SignalEvent::kReload) {
+      spdlog::info("SIGHUP: reloading the stealing section of {}",
+                   config_.source_file.empty() ? "(no file)" : config_.source_file);
+      (void)queue_.push(ReloadRequest{});
+    }
+    if (owner_failed_) return kExitRuntimeError;
+    if (connection_->lost()) {
+      // cnats gave up and will not reconnect: exit so a supervisor starts a fresh sidecar.
+      spdlog::error("NATS connection lost for good; exiting so a supervisor restarts the sidecar");
+      return kExitRuntimeError;
+    }
+  }
+}
+
+int Runtime::stop(int exit_code) {
+  // HTTP stops first, while the connection it may look at still exists.
+  const auto start = steady_clock::now();
+  if (http_) http_->stop();
+  connection_->drainSubscriptions(start + budget_ / 2);
+  queue_.close();
+  owner_thread_.join();
+  connection_->close(start + budget_);
+  spdlog::info("stopped in {} ms",
+               std::chrono::duration_cast<milliseconds>(steady_clock::now() - start).count());
+  return exit_code;
+}
+
+}  // namespace wss::app
