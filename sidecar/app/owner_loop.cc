@@ -43,6 +43,14 @@ std::string_view outcomeText(core::Outcome outcome) {
       return "steal confirmed";
     case core::Outcome::kAgentRemoved:
       return "agent removed";
+    case core::Outcome::kTooManyAgents:
+      return "refused: a new agent beyond limits.maxAgents";
+    case core::Outcome::kTooManyTasks:
+      return "refused: a new task beyond limits.maxTasks";
+    case core::Outcome::kTooManyCapabilities:
+      return "refused: a capability name or set beyond limits.maxCapabilityNames/Sets";
+    case core::Outcome::kIdTooLong:
+      return "refused: an id or capability name longer than limits.maxIdLength";
   }
   return "?";
 }
@@ -100,6 +108,15 @@ core::TimeMs OwnerLoop::turn(std::vector<WorkItem>& items) {
 
 void OwnerLoop::handle(InboundEvent& event, core::TimeMs now) {
   const core::Outcome outcome = coordinator_.apply(event.event, now);
+  if (core::isRejected(outcome)) {
+    const std::string_view why = outcomeText(outcome);
+    if (auto suppressed = throttle_.admit(std::string(why), std::chrono::steady_clock::now())) {
+      spdlog::warn("event from '{}' on '{}' {}{}", agentOf(event.event).substr(0, 64),
+                   subjectOf(config_.subjects, event.kind), why,
+                   *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
+    }
+    return;
+  }
   ++events_processed_;
   if (outcome != core::Outcome::kApplied) {
     spdlog::debug("event from '{}' on '{}': {}", agentOf(event.event),
@@ -281,6 +298,12 @@ void OwnerLoop::publishSnapshot(core::TimeMs now) {
   snapshot.duplicate_assignments = counters.duplicate_assignments;
   snapshot.unknown_completions = counters.unknown_completions;
   snapshot.foreign_completions = counters.foreign_completions;
+  snapshot.limit_rejections = {counters.rejected_agents, counters.rejected_tasks,
+                               counters.rejected_capabilities, counters.rejected_long_ids};
+  snapshot.values_clamped = counters.values_clamped;
+  snapshot.capability_names = stats.capability_names;
+  snapshot.capability_sets = stats.capability_sets;
+  snapshot.reactive_decisions = counters.reactive_decisions;
   snapshot.requests_served = figures.requests_served;
   snapshot.requests_rejected = figures.requests_rejected;
   snapshot.steals_issued = counters.steals_issued;

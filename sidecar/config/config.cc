@@ -423,6 +423,21 @@ void readSubjects(const Entry& section, SubjectsConfig& subjects) {
   }
 }
 
+// Bounds on what the coordinator holds (core::Limits). Reloadable with the stealing section.
+void readLimits(const Entry& section, core::Limits& limits) {
+  const auto count = [](std::uint32_t& target, std::int64_t min, std::int64_t max) {
+    return [&target, min, max](const Entry& e) { target = readCount(e, min, max); };
+  };
+  (void)readSection(section,
+                    {
+                        {"maxAgents", count(limits.max_agents, 1, 10'000'000)},
+                        {"maxTasks", count(limits.max_tasks, 1, 100'000'000)},
+                        {"maxCapabilityNames", count(limits.max_capability_names, 1, 10'000'000)},
+                        {"maxCapabilitySets", count(limits.max_capability_sets, 1, 10'000'000)},
+                        {"maxIdLength", count(limits.max_id_length, 8, 65536)},
+                    });
+}
+
 void readStealing(const Entry& section, core::CoordinatorConfig& stealing) {
   const auto count = [](std::uint32_t& target, std::int64_t min, std::int64_t max) {
     return [&target, min, max](const Entry& e) { target = readCount(e, min, max); };
@@ -543,6 +558,7 @@ Config parse(const std::string& yaml, const std::string& name) {
                                                  ? codec::Encoding::kProtobuf
                                                  : codec::Encoding::kJson;
                          }},
+                        {"limits", [&](const Entry& e) { readLimits(e, config.stealing.limits); }},
                         {"log", [&](const Entry& e) { readLog(e, config.log); }},
                         {"http", [&](const Entry& e) { readHttp(e, config.http); }},
                         {"maintenanceInterval",

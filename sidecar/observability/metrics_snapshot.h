@@ -39,6 +39,14 @@ struct AgentGauges {
   std::uint64_t stale = 0;
 };
 
+// Events refused whole by a configured limit (limits.*), by limit.
+struct LimitRejections {
+  std::uint64_t agents = 0;        // limits.maxAgents
+  std::uint64_t tasks = 0;         // limits.maxTasks
+  std::uint64_t capabilities = 0;  // limits.maxCapabilityNames / maxCapabilitySets
+  std::uint64_t id_length = 0;     // limits.maxIdLength
+};
+
 struct MetricsSnapshot {
   // Inbound events, indexed by InboundKind.
   std::array<EventCounts, kInboundKindCount> inbound{};
@@ -53,12 +61,17 @@ struct MetricsSnapshot {
   std::uint64_t duplicate_assignments = 0;
   std::uint64_t unknown_completions = 0;
   std::uint64_t foreign_completions = 0;
+  LimitRejections limit_rejections;
+  std::uint64_t values_clamped = 0;    // durations or concurrency beyond what is believable
+  std::uint64_t capability_names = 0;  // gauge: held now
+  std::uint64_t capability_sets = 0;   // gauge
 
   // Request-reply subjects (work.stats and friends).
   std::uint64_t requests_served = 0;
   std::uint64_t requests_rejected = 0;  // malformed request or reply failed
 
   // Steals (core::Counters / core::Stats).
+  std::uint64_t reactive_decisions = 0;
   std::uint64_t steals_issued = 0;
   std::uint64_t steals_confirmed = 0;
   std::uint64_t steals_failed = 0;

@@ -150,18 +150,9 @@ std::string_view toLabel(InboundKind kind) {
   return "unknown";
 }
 
-std::string renderPrometheus(const MetricsSnapshot& s) {
-  std::string out;
-  out.reserve(std::size_t{8} * 1024);
+namespace {
 
-  family(out, "wss_build_info", "gauge",
-         "Always 1; the labels name the sidecar version and git commit.");
-  out += "wss_build_info{version=\"";
-  appendLabelValue(out, s.build.version);
-  out += "\",commit=\"";
-  appendLabelValue(out, s.build.commit);
-  out += "\"} 1\n";
-
+void renderEvents(std::string& out, const MetricsSnapshot& s) {
   family(out, "wss_events_received_total", "counter",
          "Messages received on each inbound subject, rejected ones included.");
   for (const InboundKind kind : kInboundKinds) {
@@ -180,13 +171,28 @@ std::string renderPrometheus(const MetricsSnapshot& s) {
   labelled(out, "wss_event_anomalies_total", "reason", "foreign_completion", s.foreign_completions);
   gauge(out, "wss_event_queue_depth", "Events received and waiting for the owner thread.",
         s.event_queue_depth);
+}
 
-  counter(out, "wss_requests_served_total", "Requests answered on the request-reply subjects.",
-          s.requests_served);
-  counter(out, "wss_requests_rejected_total",
-          "Requests on the request-reply subjects that could not be answered.",
-          s.requests_rejected);
+void renderLimits(std::string& out, const MetricsSnapshot& s) {
+  family(out, "wss_limit_rejections_total", "counter",
+         "Valid events refused whole because they would pass a configured limit.");
+  labelled(out, "wss_limit_rejections_total", "reason", "agents", s.limit_rejections.agents);
+  labelled(out, "wss_limit_rejections_total", "reason", "tasks", s.limit_rejections.tasks);
+  labelled(out, "wss_limit_rejections_total", "reason", "capabilities",
+           s.limit_rejections.capabilities);
+  labelled(out, "wss_limit_rejections_total", "reason", "id_length", s.limit_rejections.id_length);
+  counter(out, "wss_values_clamped_total",
+          "Durations or concurrency values beyond what is believable, clamped.", s.values_clamped);
+  gauge(out, "wss_capability_names", "Capability names held by agents and tasks now.",
+        s.capability_names);
+  gauge(out, "wss_capability_sets", "Distinct capability sets held by agents and tasks now.",
+        s.capability_sets);
+}
 
+void renderSteals(std::string& out, const MetricsSnapshot& s) {
+  counter(out, "wss_reactive_decisions_total",
+          "Steal decisions taken in reaction to an event (a free slot, a queued task).",
+          s.reactive_decisions);
   counter(out, "wss_steals_issued_total", "Steal operations published on work.steal.",
           s.steals_issued);
   counter(out, "wss_steals_confirmed_total",
@@ -205,7 +211,9 @@ std::string renderPrometheus(const MetricsSnapshot& s) {
         s.tasks_in_flight);
   histogram(out, "wss_steal_round_duration_seconds",
             "Time the coordinator spent deciding one steal round.", s.steal_round_duration);
+}
 
+void renderAgents(std::string& out, const MetricsSnapshot& s) {
   gauge(out, "wss_agents", "Agents the sidecar knows.", s.agents.total);
   family(out, "wss_agents_by_state", "gauge",
          "Agents in each state; states overlap (an idle agent is also underloaded).");
@@ -215,7 +223,9 @@ std::string renderPrometheus(const MetricsSnapshot& s) {
   labelled(out, "wss_agents_by_state", "state", "stale", s.agents.stale);
   counter(out, "wss_agents_removed_total", "Agents forgotten after reporting status offline.",
           s.agents_removed);
+}
 
+void renderNats(std::string& out, const MetricsSnapshot& s) {
   gauge(out, "wss_nats_connected", "1 while connected to a NATS server, else 0.",
         s.nats_connected ? 1 : 0);
   counter(out, "wss_nats_disconnects_total", "Times the NATS connection was lost.",
@@ -226,6 +236,30 @@ std::string renderPrometheus(const MetricsSnapshot& s) {
           "Inbound messages the NATS client dropped because the sidecar fell behind (slow "
           "consumer).",
           s.nats_dropped_messages);
+}
+
+}  // namespace
+
+std::string renderPrometheus(const MetricsSnapshot& s) {
+  std::string out;
+  out.reserve(std::size_t{8} * 1024);
+  family(out, "wss_build_info", "gauge",
+         "Always 1; the labels name the sidecar version and git commit.");
+  out += "wss_build_info{version=\"";
+  appendLabelValue(out, s.build.version);
+  out += "\",commit=\"";
+  appendLabelValue(out, s.build.commit);
+  out += "\"} 1\n";
+  renderEvents(out, s);
+  renderLimits(out, s);
+  counter(out, "wss_requests_served_total", "Requests answered on the request-reply subjects.",
+          s.requests_served);
+  counter(out, "wss_requests_rejected_total",
+          "Requests on the request-reply subjects that could not be answered.",
+          s.requests_rejected);
+  renderSteals(out, s);
+  renderAgents(out, s);
+  renderNats(out, s);
   return out;
 }
 

@@ -408,6 +408,11 @@ const std::set<std::string>& allKeys() {
       "stealing.stealInterval",
       "stealing.reactive",
       "stealing.reactiveDelay",
+      "limits.maxAgents",
+      "limits.maxTasks",
+      "limits.maxCapabilityNames",
+      "limits.maxCapabilitySets",
+      "limits.maxIdLength",
       "stealing.stealThreshold",
       "stealing.maxStealBatch",
       "stealing.minTasksToSteal",
@@ -509,6 +514,33 @@ TEST_CASE("stealing.reactive and stealing.reactiveDelay: defaults, values and bo
   const LoadResult not_bool = loadString("stealing:\n  reactive: sometimes\n", "r.yaml", {});
   CHECK_FALSE(not_bool.ok);
   CHECK(not_bool.error.find("key 'stealing.reactive'") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace wss::config
+
+namespace wss::config {
+namespace {
+
+TEST_CASE("limits.*: defaults sized for 100k agents, values and bounds") {
+  const LoadResult defaults = loadString("", "l.yaml", {});
+  REQUIRE(defaults.ok);
+  CHECK(defaults.config.stealing.limits.max_agents == 150000);
+  CHECK(defaults.config.stealing.limits.max_tasks == 1000000);
+  const LoadResult set = loadString(
+      "limits:\n  maxAgents: 10\n  maxTasks: 20\n  maxCapabilityNames: 30\n"
+      "  maxCapabilitySets: 40\n  maxIdLength: 50\n",
+      "l.yaml", {});
+  REQUIRE(set.ok);
+  const core::Limits& l = set.config.stealing.limits;
+  CHECK(l.max_agents == 10);
+  CHECK(l.max_tasks == 20);
+  CHECK(l.max_capability_names == 30);
+  CHECK(l.max_capability_sets == 40);
+  CHECK(l.max_id_length == 50);
+  const LoadResult zero = loadString("limits:\n  maxAgents: 0\n", "l.yaml", {});
+  CHECK_FALSE(zero.ok);
+  CHECK(zero.error.find("key 'limits.maxAgents'") != std::string::npos);
 }
 
 }  // namespace
