@@ -180,7 +180,13 @@ std::optional<Move> StealPlanner::moveFrom(AgentIndex source, const AgentTable& 
       ++cursor.misses;
       continue;
     }
-    return Move{source, target, node, source_finish, te.appendedFinish()};
+    Move move;
+    move.source = source;
+    move.target = target;
+    move.task = node;
+    move.source_finish = source_finish;
+    move.target_finish = te.appendedFinish();
+    return move;
   }
   return std::nullopt;
 }

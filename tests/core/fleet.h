@@ -8,6 +8,13 @@
 
 namespace wss::core::testing {
 
+// The tasks all `orders` move.
+inline std::uint32_t totalTasks(const std::vector<StealOrder>& orders) {
+  std::uint32_t n = 0;
+  for (const auto& o : orders) n += o.tasks_to_steal;
+  return n;
+}
+
 // Drives a Coordinator with a clock the test moves by hand.
 class Fleet {
  public:

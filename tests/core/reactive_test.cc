@@ -10,12 +10,7 @@ namespace wss::core {
 namespace {
 
 using testing::Fleet;
-
-std::uint32_t totalTasks(const std::vector<StealOrder>& orders) {
-  std::uint32_t n = 0;
-  for (const auto& o : orders) n += o.tasks_to_steal;
-  return n;
-}
+using testing::totalTasks;
 
 TEST_CASE("a completion that frees a slot asks for a decision, and react() fills it") {
   Fleet f;
@@ -209,6 +204,22 @@ TEST_CASE("a burst onto busy agents asks for no decision while no slot is free a
   f.complete("b", "b-0", 1000.0);  // now b has a free slot
   CHECK(f.coordinator.wantsDecision());
   CHECK(f.react().size() == 1);
+}
+
+}  // namespace
+}  // namespace wss::core
+
+namespace wss::core {
+namespace {
+
+TEST_CASE("a steal's reason gives both estimates") {
+  Fleet f;
+  f.metrics("idle", 0);
+  f.load("hot", 3, "t");  // one running, two queued; 1 s per task (the default)
+  auto orders = f.react();
+  REQUIRE(orders.size() == 1);
+  CHECK(orders[0].reason ==
+        "rebalance hot (newest task done in ~3000 ms) -> idle (done in ~1000 ms)");
 }
 
 }  // namespace

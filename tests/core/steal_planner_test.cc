@@ -12,12 +12,7 @@ namespace wss::core {
 namespace {
 
 using testing::Fleet;
-
-std::uint32_t totalTasks(const std::vector<StealOrder>& orders) {
-  std::uint32_t n = 0;
-  for (const auto& o : orders) n += o.tasks_to_steal;
-  return n;
-}
+using testing::totalTasks;
 
 TEST_CASE("an overloaded agent's queued tasks move to an idle agent") {
   Fleet f;

@@ -194,3 +194,68 @@ TEST_CASE("protobuf fleet: events with and without the header, steals in protobu
 
 }  // namespace
 }  // namespace wss::testing
+
+namespace wss::testing {
+namespace {
+
+TEST_CASE("reactive: a queued task moves to a free slot at once, with no round in between",
+          "[integration][stealing]") {
+  NatsServer server;
+  REQUIRE(server.running());
+  SidecarOptions options = SidecarOptions::forServer(server.url());
+  options.steal_interval = "1h";  // no round during the test: only a reactive decision
+  SidecarProcess sidecar(options);
+  FleetClient fleet(server.url());
+  REQUIRE(fleet.connected());
+  REQUIRE(fleet.client().subscribe("work.steal"));
+  REQUIRE(fleet.stats());
+
+  loadAgent(fleet, "agent-a", 3);  // one running, two queued, nobody free
+  REQUIRE(fleet.metrics("agent-b", 5.0, {}, "idle"));
+  REQUIRE(fleet.flush());
+  auto steal = fleet.client().waitFor("work.steal", [](const ReceivedMessage&) { return true; });
+  REQUIRE(steal);
+  const json order = json::parse(steal->payload);
+  CHECK(order["targetAgentId"] == "agent-b");
+  CHECK(order["taskIds"] == json::array({taskId("agent-a", 2)}));  // what agent-b can start now
+  auto stats = fleet.waitForStats([](const json& s) { return s["reactiveDecisions"] >= 1; });
+  REQUIRE(stats);
+  CHECK((*stats)["stealRounds"] == 0);
+
+  // Late binding: agent-b runs it; agent-a's last queued task waits until a slot is free.
+  REQUIRE(fleet.assign("agent-b", taskId("agent-a", 2)));
+  REQUIRE(fleet.flush());
+  REQUIRE(fleet.waitForStats([](const json& s) { return s["successfulSteals"] == 1; }));
+  CHECK(fleet.client().received("work.steal").size() == 1);
+  REQUIRE(fleet.complete("agent-b", taskId("agent-a", 2), 100.0));
+  REQUIRE(fleet.flush());
+  auto second = fleet.client().waitFor("work.steal", [&](const ReceivedMessage& m) {
+    return json::parse(m.payload)["taskIds"] == json::array({taskId("agent-a", 3)});
+  });
+  CHECK(second);
+}
+
+TEST_CASE("reactive: false: steals wait for the round", "[integration][stealing]") {
+  NatsServer server;
+  REQUIRE(server.running());
+  SidecarOptions options = SidecarOptions::forServer(server.url());
+  options.steal_interval = "300ms";
+  options.extra_stealing = "  reactive: false\n";
+  SidecarProcess sidecar(options);
+  FleetClient fleet(server.url());
+  REQUIRE(fleet.connected());
+  REQUIRE(fleet.client().subscribe("work.steal"));
+  REQUIRE(fleet.stats());
+  loadAgent(fleet, "agent-a", 3);
+  REQUIRE(fleet.metrics("agent-b", 5.0, {}, "idle"));
+  REQUIRE(fleet.flush());
+  auto steal = fleet.client().waitFor("work.steal", [](const ReceivedMessage&) { return true; });
+  REQUIRE(steal);
+  auto stats = fleet.stats();
+  REQUIRE(stats);
+  CHECK((*stats)["reactiveDecisions"] == 0);  // reactive, it would have decided 2 ms after
+  CHECK((*stats)["stealRounds"] >= 1);
+}
+
+}  // namespace
+}  // namespace wss::testing
