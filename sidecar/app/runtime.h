@@ -42,6 +42,7 @@ class Runtime {
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
+  // Warns about files holding secrets that other users may read (config/file_mode.h).
   // Opens the cnats library, serves HTTP if configured (so /healthz answers while NATS is
   // unreachable, /readyz says 503) and opens the connection (which keeps retrying in the
   // background when no server answers). nullopt when all is up; else the exit code:
