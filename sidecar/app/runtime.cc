@@ -179,6 +179,7 @@ int Runtime::waitForStop() {
                    config_.source_file.empty() ? "(no file)" : config_.source_file);
       (void)queue_.push(ReloadRequest{});
     }
+    reportHttpSaturation();
     if (owner_failed_) return kExitRuntimeError;
     if (connection_->lost()) {
       // cnats gave up and will not reconnect: exit so a supervisor starts a fresh sidecar.
@@ -186,6 +187,21 @@ int Runtime::waitForStop() {
       return kExitRuntimeError;
     }
   }
+}
+
+void Runtime::reportHttpSaturation() {
+  if (!http_) return;
+  const observability::HttpServerStats stats = http_->stats();
+  if (stats.queued_at_capacity <= http_queued_reported_) return;
+  const std::optional<std::uint64_t> admitted =
+      throttle_.admit("http: saturated", steady_clock::now());
+  if (!admitted) return;
+  spdlog::warn(
+      "HTTP: {} connections had to wait for a thread (all {} busy; {} connections so far): "
+      "slow or idle clients on {}",
+      stats.queued_at_capacity - http_queued_reported_, stats.threads, stats.connections,
+      config_.http.listen);
+  http_queued_reported_ = stats.queued_at_capacity;
 }
 
 int Runtime::stop(int exit_code) {

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,6 +76,8 @@ class Runtime {
   [[nodiscard]] std::optional<int> connect();
   [[nodiscard]] std::optional<int> subscribeEvents();
   [[nodiscard]] std::optional<int> subscribeServices();
+  // Warns (rate-limited) when HTTP connections had to wait because every thread was busy.
+  void reportHttpSaturation();
 
   // Members in order of creation; destroyed bottom up (see the file comment).
   const config::Config& config_;
@@ -99,6 +102,7 @@ class Runtime {
   // /readyz never reaches a connection that does not exist yet.
   std::atomic<const transport::Connection*> ready_connection_{nullptr};
   std::unique_ptr<observability::HttpServer> http_;
+  std::uint64_t http_queued_reported_ = 0;  // main thread
   // Holds a reference to the connection, so it is destroyed before it.
   std::optional<OwnerLoop> owner_;
   std::atomic<bool> owner_failed_{false};
