@@ -6,98 +6,45 @@
 
 #include <cstdint>
 
+#include "sidecar/common/json_escape.h"
+
 namespace wss::app {
 namespace {
 
-constexpr const char* kTextPattern = "[%Y-%m-%d %H:%M:%S.%e] [%l] %v";
-// %* is the JSON-escaped message (JsonMessageFlag below).
+// %* is the escaped message (EscapedMessageFlag below): in text, a newline or an ANSI escape
+// from an agent id shows as \n or \u001b and cannot forge a line or recolour a terminal.
+constexpr const char* kTextPattern = "[%Y-%m-%d %H:%M:%S.%e] [%l] %*";
 constexpr const char* kJsonPattern =
     R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","thread":%t,"msg":"%*"})";
 
-// The length of the valid UTF-8 sequence at the start of `text`, or 0 when invalid.
-std::size_t utf8SequenceLength(std::string_view text) {
-  const auto byte = [&text](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(0);
-  std::size_t length = 0;
-  std::uint32_t min = 0;
-  std::uint32_t code = 0;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2, min = 0x80, code = lead & 0x1F;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3, min = 0x800, code = lead & 0x0F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4, min = 0x10000, code = lead & 0x07;
-  } else {
-    return 0;
-  }
-  if (text.size() < length) return 0;
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((byte(i) & 0xC0) != 0x80) return 0;
-    code = (code << 6) | (byte(i) & 0x3F);
-  }
-  if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
-  return length;
-}
-
-class JsonMessageFlag final : public spdlog::custom_flag_formatter {
+// %* in a pattern: the message, escaped for a JSON string or for one text line.
+class EscapedMessageFlag final : public spdlog::custom_flag_formatter {
  public:
+  explicit EscapedMessageFlag(common::EscapeQuotes quotes) : quotes_(quotes) {}
   void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
               spdlog::memory_buf_t& dest) override {
     std::string escaped;
     escaped.reserve(msg.payload.size() + 16);
-    appendJsonEscaped(std::string_view(msg.payload.data(), msg.payload.size()), escaped);
+    common::appendEscaped(std::string_view(msg.payload.data(), msg.payload.size()), escaped,
+                          quotes_);
     dest.append(escaped.data(), escaped.data() + escaped.size());
   }
   [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<JsonMessageFlag>();
+    return std::make_unique<EscapedMessageFlag>(quotes_);
   }
+
+ private:
+  common::EscapeQuotes quotes_;
 };
 
 }  // namespace
 
 void appendJsonEscaped(std::string_view text, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (c < 0x20 || c == 0x7F) {
-            out += "\\u00";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    const std::size_t length = utf8SequenceLength(text.substr(i));
-    if (length == 0) {
-      out += "\\ufffd";
-      ++i;
-    } else {
-      out.append(text.substr(i, length));
-      i += length;
-    }
-  }
+  common::appendEscaped(text, out, common::EscapeQuotes::kJsonString);
+}
+
+void appendTextEscaped(std::string_view text, std::string& out) {
+  common::appendEscaped(text, out, common::EscapeQuotes::kTextLine);
 }
 
 void setupLogging(const config::LogConfig& config) {
@@ -105,10 +52,14 @@ void setupLogging(const config::LogConfig& config) {
   auto logger = std::make_shared<spdlog::logger>("wss", std::move(sink));
   if (config.format == config::LogFormat::kJson) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-    formatter->add_flag<JsonMessageFlag>('*').set_pattern(kJsonPattern);
+    formatter->add_flag<EscapedMessageFlag>('*', common::EscapeQuotes::kJsonString)
+        .set_pattern(kJsonPattern);
     logger->set_formatter(std::move(formatter));
   } else {
-    logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(kTextPattern));
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<EscapedMessageFlag>('*', common::EscapeQuotes::kTextLine)
+        .set_pattern(kTextPattern);
+    logger->set_formatter(std::move(formatter));
   }
   logger->set_level(spdlog::level::from_str(config.level));
   logger->flush_on(spdlog::level::trace);

@@ -10,6 +10,8 @@
 #include "sidecar/app/boot_id.h"
 #include "sidecar/app/signals.h"
 #include "sidecar/codec/codec.h"
+#include "sidecar/common/redact.h"
+#include "sidecar/config/file_mode.h"
 
 namespace wss::app {
 namespace {
@@ -43,6 +45,9 @@ std::optional<int> Runtime::start() {
     return kExitRuntimeError;
   }
   library_->setCloseTimeout(500);
+  for (const std::string& warning : config::secretFileWarnings(config_)) {
+    spdlog::warn("{}", warning);
+  }
 
   // HTTP first: /healthz answers while NATS is still unreachable, /readyz says 503 until
   // the connection is up and subscribed.
@@ -152,9 +157,9 @@ void Runtime::announce() const {
   spdlog::info(
       "running: NATS {}, inbound {} {} {} {}{}, steals on '{}' as {} every {} ms{} (stealing {}), "
       "operation ids '{}-N'",
-      config_.nats.url, s.task_assigned, s.task_completed, s.task_failed, s.agent_metrics,
-      s.queue_group.empty() ? "" : " (queue group " + s.queue_group + ")", s.work_steal,
-      codec::contentType(config_.encoding), config_.stealing.steal_interval_ms,
+      common::redactUrl(config_.nats.url), s.task_assigned, s.task_completed, s.task_failed,
+      s.agent_metrics, s.queue_group.empty() ? "" : " (queue group " + s.queue_group + ")",
+      s.work_steal, codec::contentType(config_.encoding), config_.stealing.steal_interval_ms,
       config_.stealing.reactive
           ? fmt::format(" and within {} ms of a free slot", config_.stealing.reactive_delay_ms)
           : "",
@@ -174,6 +179,7 @@ int Runtime::waitForStop() {
                    config_.source_file.empty() ? "(no file)" : config_.source_file);
       (void)queue_.push(ReloadRequest{});
     }
+    reportHttpSaturation();
     if (owner_failed_) return kExitRuntimeError;
     if (connection_->lost()) {
       // cnats gave up and will not reconnect: exit so a supervisor starts a fresh sidecar.
@@ -181,6 +187,21 @@ int Runtime::waitForStop() {
       return kExitRuntimeError;
     }
   }
+}
+
+void Runtime::reportHttpSaturation() {
+  if (!http_) return;
+  const observability::HttpServerStats stats = http_->stats();
+  if (stats.queued_at_capacity <= http_queued_reported_) return;
+  const std::optional<std::uint64_t> admitted =
+      throttle_.admit("http: saturated", steady_clock::now());
+  if (!admitted) return;
+  spdlog::warn(
+      "HTTP: {} connections had to wait for a thread (all {} busy; {} connections so far): "
+      "slow or idle clients on {}",
+      stats.queued_at_capacity - http_queued_reported_, stats.threads, stats.connections,
+      config_.http.listen);
+  http_queued_reported_ = stats.queued_at_capacity;
 }
 
 int Runtime::stop(int exit_code) {

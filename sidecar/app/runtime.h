@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,7 @@ class Runtime {
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
+  // Warns about files holding secrets that other users may read (config/file_mode.h).
   // Opens the cnats library, serves HTTP if configured (so /healthz answers while NATS is
   // unreachable, /readyz says 503) and opens the connection (which keeps retrying in the
   // background when no server answers). nullopt when all is up; else the exit code:
@@ -74,6 +76,8 @@ class Runtime {
   [[nodiscard]] std::optional<int> connect();
   [[nodiscard]] std::optional<int> subscribeEvents();
   [[nodiscard]] std::optional<int> subscribeServices();
+  // Warns (rate-limited) when HTTP connections had to wait because every thread was busy.
+  void reportHttpSaturation();
 
   // Members in order of creation; destroyed bottom up (see the file comment).
   const config::Config& config_;
@@ -98,6 +102,7 @@ class Runtime {
   // /readyz never reaches a connection that does not exist yet.
   std::atomic<const transport::Connection*> ready_connection_{nullptr};
   std::unique_ptr<observability::HttpServer> http_;
+  std::uint64_t http_queued_reported_ = 0;  // main thread
   // Holds a reference to the connection, so it is destroyed before it.
   std::optional<OwnerLoop> owner_;
   std::atomic<bool> owner_failed_{false};

@@ -7,80 +7,10 @@
 #include <cmath>
 #include <variant>
 
-#include "simdjson.h"
+#include "sidecar/common/json_escape.h"
 
 namespace wss::codec::internal {
 namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
-
-// Appends one byte that needs no UTF-8 handling, escaping what RFC 8259 requires.
-inline void appendAsciiEscaped(std::string& out, char c) {
-  switch (c) {
-    case '"':
-      out += "\\\"";
-      return;
-    case '\\':
-      out += "\\\\";
-      return;
-    case '\b':
-      out += "\\b";
-      return;
-    case '\f':
-      out += "\\f";
-      return;
-    case '\n':
-      out += "\\n";
-      return;
-    case '\r':
-      out += "\\r";
-      return;
-    case '\t':
-      out += "\\t";
-      return;
-    default:
-      break;
-  }
-  if (static_cast<unsigned char>(c) < 0x20) {
-    out += "\\u00";
-    out += kHex[(c >> 4) & 0xF];
-    out += kHex[c & 0xF];
-    return;
-  }
-  out += c;
-}
-
-inline bool needsEscape(char c) {
-  return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
-}
-
-// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is not one.
-std::size_t utf8SequenceLength(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  std::size_t length = 0;
-  unsigned char min_second = 0x80, max_second = 0xBF;
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) min_second = 0xA0;  // overlong
-    if (lead == 0xED) max_second = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) min_second = 0x90;  // overlong
-    if (lead == 0xF4) max_second = 0x8F;  // beyond U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < min_second || byte(i + 1) > max_second) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-  }
-  return length;
-}
 
 void appendDouble(std::string& out, double value) {
   if (std::isnan(value)) {
@@ -199,30 +129,7 @@ struct ToJson {
 
 void appendJsonString(std::string& out, std::string_view text) {
   out += '"';
-  if (simdjson::validate_utf8(text.data(), text.size())) {
-    // Fast path: copy runs of plain bytes at once.
-    std::size_t run_start = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      if (!needsEscape(text[i])) continue;
-      out.append(text.data() + run_start, i - run_start);
-      appendAsciiEscaped(out, text[i]);
-      run_start = i + 1;
-    }
-    out.append(text.data() + run_start, text.size() - run_start);
-  } else {
-    for (std::size_t i = 0; i < text.size();) {
-      const std::size_t length = utf8SequenceLength(text, i);
-      if (length == 0) {
-        out += "\\ufffd";
-        ++i;
-      } else if (length == 1) {
-        appendAsciiEscaped(out, text[i++]);
-      } else {
-        out.append(text.data() + i, length);
-        i += length;
-      }
-    }
-  }
+  common::appendEscaped(text, out, common::EscapeQuotes::kJsonString);
   out += '"';
 }
 

@@ -3,8 +3,9 @@
 // Internal to the codec; callers use codec.h. Output is compact, fields in proto field-number
 // order, lowerCamelCase names. Events omit default-valued fields except agentId (always
 // written) and proto3 optional fields (written whenever present, even when 0); WorkSteal
-// writes every field, so dashboards see a stable shape. Strings are escaped per RFC 8259;
-// bytes that are not valid UTF-8 become U+FFFD, so the output is always valid JSON.
+// writes every field, so dashboards see a stable shape. Strings are escaped by the escaper
+// the logs share (sidecar/common/json_escape.h): RFC 8259 plus DEL as \u007f; bytes that are
+// not valid UTF-8 become U+FFFD, so the output is always valid JSON.
 #pragma once
 
 #include <string>

@@ -1,5 +1,8 @@
 #include "sidecar/config/config.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -17,6 +20,8 @@
 #include <system_error>
 #include <utility>
 #include <vector>
+
+#include "sidecar/common/redact.h"
 
 namespace wss::config {
 namespace {
@@ -228,10 +233,12 @@ void checkUrl(const Entry& entry, std::string_view url) {
     while (!server.empty() && server.front() == ' ') server.remove_prefix(1);
     while (!server.empty() && server.back() == ' ') server.remove_suffix(1);
     if (server.empty()) {
-      fail(entry, quoted(url) + " has an empty server; expected a comma-separated list of URLs");
+      fail(entry, quoted(common::redactUrl(url)) +
+                      " has an empty server; expected a comma-separated list of URLs");
     }
     if (hasSpaceOrControl(server)) {
-      fail(entry, quoted(server) + " contains whitespace; expected a URL like nats://host:4222");
+      fail(entry, quoted(common::redactServerUrl(server)) +
+                      " contains whitespace; expected a URL like nats://host:4222");
     }
     if (comma == std::string_view::npos) return;
     start = comma + 1;
@@ -576,6 +583,45 @@ void applyEnvironment(const std::map<std::string, std::string>& env, Config& con
   }
 }
 
+// What a path that is not a regular file is, for the error message.
+std::string_view fileKind(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  return "of an unknown type";
+}
+
+// Reads the whole of `path` into `text`; nullopt on success, else what went wrong. Opens
+// non-blocking and checks the file type before reading: open() or read() on a FIFO would
+// wait for a writer for ever (and a SIGHUP reload with it, and SIGTERM behind the reload).
+std::optional<std::string> readRegularFile(const std::string& path, std::string& text) {
+  const auto cannot = [](int error) {
+    return "cannot read: " + std::generic_category().message(error);
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return cannot(errno);
+  struct stat info {};
+  std::optional<std::string> error;
+  if (::fstat(fd, &info) != 0) {
+    error = cannot(errno);
+  } else if (S_ISDIR(info.st_mode)) {
+    error = cannot(EISDIR);
+  } else if (!S_ISREG(info.st_mode)) {
+    error =
+        "not a regular file (" + std::string(fileKind(info.st_mode)) + "); expected a YAML file";
+  } else {
+    std::array<char, 64 * 1024> buffer{};
+    ssize_t count = 0;
+    while ((count = ::read(fd, buffer.data(), buffer.size())) > 0 ||
+           (count < 0 && errno == EINTR)) {
+      if (count > 0) text.append(buffer.data(), static_cast<std::size_t>(count));
+    }
+    if (count < 0) error = cannot(errno);
+  }
+  ::close(fd);
+  return error;
+}
+
 }  // namespace
 
 LoadResult loadString(const std::string& yaml, const std::string& name,
@@ -601,24 +647,10 @@ LoadResult loadString(const std::string& yaml, const std::string& name,
 }
 
 LoadResult loadFile(const std::string& path, const std::map<std::string, std::string>& env) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    LoadResult result;
-    result.error = path + ": cannot read: " + std::generic_category().message(errno);
-    return result;
-  }
+  LoadResult result;
   std::string text;
-  std::vector<char> buffer(std::size_t{64} * 1024);
-  std::size_t count = 0;
-  while ((count = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) {
-    text.append(buffer.data(), count);
-  }
-  const bool failed = std::ferror(file) != 0;
-  const int error = errno;
-  std::fclose(file);
-  if (failed) {  // e.g. a directory: EISDIR
-    LoadResult result;
-    result.error = path + ": cannot read: " + std::generic_category().message(error);
+  if (std::optional<std::string> error = readRegularFile(path, text)) {
+    result.error = path + ": " + *error;
     return result;
   }
   return loadString(text, path, env);

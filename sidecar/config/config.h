@@ -62,7 +62,7 @@ struct LogConfig {
 
 struct HttpConfig {
   bool enabled = true;
-  std::string listen = "0.0.0.0:9090";
+  std::string listen = "127.0.0.1:9090";  // 0.0.0.0:9090 for kubelet probes in a pod
 };
 
 struct Config {

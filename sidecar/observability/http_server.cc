@@ -1,17 +1,23 @@
 #include "sidecar/observability/http_server.h"
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
+#include <deque>
 #include <exception>
 #include <mutex>
 #include <system_error>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "sidecar/observability/endpoints.h"
 #include "sidecar/observability/prometheus_text.h"
@@ -35,6 +41,101 @@ void reply(httplib::Response& res, int status, std::string_view body,
   res.set_header("Cache-Control", "no-store");
   res.set_content(std::string(body), std::string(content_type));
 }
+
+// The counters HttpServer::stats() reads; the pool writes them on the accept thread.
+struct PoolCounters {
+  std::atomic<std::uint64_t> connections{0};
+  std::atomic<std::uint64_t> queued_at_capacity{0};
+  std::atomic<std::size_t> threads{0};
+};
+
+// httplib's task queue, one task per connection, with threads started on demand: while fewer
+// than `max` threads are busy, a new connection never waits behind a slow one. Past `max` it
+// waits in FIFO order, counted in queued_at_capacity.
+class ElasticPool final : public httplib::TaskQueue {
+ public:
+  ElasticPool(std::size_t min, std::size_t max, PoolCounters& counters)
+      : max_(std::max(min, max)), counters_(counters) {
+    const std::lock_guard lock(mutex_);
+    while (threads_.size() < min) startThread();
+  }
+  ElasticPool(const ElasticPool&) = delete;
+  ElasticPool& operator=(const ElasticPool&) = delete;
+  ~ElasticPool() override = default;
+
+  // The accept thread, once per connection.
+  void enqueue(std::function<void()> fn) override {
+    const std::lock_guard lock(mutex_);
+    jobs_.push_back(std::move(fn));
+    counters_.connections.fetch_add(1, std::memory_order_relaxed);
+    if (idle_ < jobs_.size()) {
+      if (threads_.size() < max_) {
+        startThread();
+      } else {
+        counters_.queued_at_capacity.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    wake_.notify_one();
+  }
+
+  // The accept thread, after its loop: runs what is queued, then joins every thread.
+  void shutdown() override {
+    {
+      const std::lock_guard lock(mutex_);
+      shutdown_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& thread : threads_) thread.join();
+  }
+
+ private:
+  void startThread() {  // mutex_ held
+    threads_.emplace_back([this] { work(); });
+    counters_.threads.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void work() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mutex_);
+        ++idle_;
+        wake_.wait(lock, [this] { return shutdown_ || !jobs_.empty(); });
+        --idle_;
+        if (jobs_.empty()) return;  // shut down, nothing left
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+
+  const std::size_t max_;
+  PoolCounters& counters_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> threads_;
+  std::size_t idle_ = 0;
+  bool shutdown_ = false;
+};
+
+// httplib::Server with its listening socket in reach (a protected member), to tune it.
+class TunableServer final : public httplib::Server {
+ public:
+  // After a successful bind: a larger backlog than httplib's 5, and, on Linux, accept deferred
+  // until the client sends something, so silent connections stay in the kernel.
+  void tuneListeningSocket(int backlog, std::chrono::seconds defer_accept) {
+    const int sock = svr_sock_;
+    ::listen(sock, backlog);  // listen() again only changes the backlog
+#ifdef TCP_DEFER_ACCEPT
+    const int seconds = static_cast<int>(defer_accept.count());
+    if (seconds > 0) ::setsockopt(sock, IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof(seconds));
+#else
+    (void)defer_accept;
+#endif
+  }
+};
 
 // A callback that throws must not take the endpoint down; it counts as "no".
 bool ask(const std::function<bool()>& callback) {
@@ -87,7 +188,8 @@ struct HttpServer::Impl {
   std::string listen;
   HttpCallbacks callbacks;
   HttpServerOptions options;
-  httplib::Server server;
+  PoolCounters counters;  // before the server: its pool refers to them
+  TunableServer server;
   std::thread thread;
   std::atomic<std::uint16_t> port{0};
   std::atomic<bool> loop_done{false};
@@ -171,8 +273,9 @@ std::string HttpServer::start() {
   }
 
   auto& server = impl_->server;
-  const auto threads = impl_->options.threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.new_task_queue = [impl = impl_.get()] {
+    return new ElasticPool(impl->options.threads, impl->options.max_threads, impl->counters);
+  };
   server.set_socket_options(socketOptions);
   const auto& o = impl_->options;
   server.set_read_timeout(o.read_timeout);
@@ -215,6 +318,7 @@ std::string HttpServer::start() {
     }
     return message;
   }
+  server.tuneListeningSocket(impl_->options.listen_backlog, impl_->options.defer_accept);
   impl_->port.store(static_cast<std::uint16_t>(bound));
   impl_->thread = std::thread([impl] {
     impl->server.listen_after_bind();
@@ -246,5 +350,13 @@ void HttpServer::stop() {
 }
 
 std::uint16_t HttpServer::port() const { return impl_->port.load(); }
+
+HttpServerStats HttpServer::stats() const {
+  HttpServerStats stats;
+  stats.connections = impl_->counters.connections.load(std::memory_order_relaxed);
+  stats.queued_at_capacity = impl_->counters.queued_at_capacity.load(std::memory_order_relaxed);
+  stats.threads = impl_->counters.threads.load(std::memory_order_relaxed);
+  return stats;
+}
 
 }  // namespace wss::observability

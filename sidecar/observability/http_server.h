@@ -5,6 +5,13 @@
 // a small thread pool of its own with short timeouts and a tiny body limit, so a slow or
 // hostile client cannot starve it for long, and it never touches sidecar state: everything it
 // reports comes through the callbacks, which run on its threads and must be thread-safe.
+//
+// Strangers' sockets must not delay /healthz. A connection that sends nothing never reaches a
+// thread: the listening socket defers accept (Linux TCP_DEFER_ACCEPT) until the first bytes
+// arrive, for up to defer_accept, and its backlog is large. Each connection that does arrive
+// gets a thread of its own, started on demand up to max_threads, so a few slow clients queue
+// nobody; past max_threads connections wait for a thread and stats().queued_at_capacity counts
+// them (the app logs it).
 #pragma once
 
 #include <chrono>
@@ -32,10 +39,13 @@ struct HttpCallbacks {
 // A client that connects and sends nothing holds a thread for keep_alive_timeout; a client that
 // sends part of a request holds it for read_timeout per read.
 struct HttpServerOptions {
-  std::size_t threads = 4;
-  std::chrono::milliseconds read_timeout{2000};
+  std::size_t threads = 4;       // started with the server and kept
+  std::size_t max_threads = 64;  // more are started on demand, up to this many
+  std::chrono::milliseconds read_timeout{1000};
   std::chrono::milliseconds write_timeout{2000};
-  std::chrono::seconds keep_alive_timeout{2};
+  std::chrono::seconds keep_alive_timeout{1};
+  std::chrono::seconds defer_accept{30};  // 0: accept silent connections at once
+  int listen_backlog = 1024;
   std::size_t keep_alive_max_requests = 20;
   std::size_t max_body_bytes = 1024;  // the endpoints take no body
 };
@@ -47,6 +57,12 @@ struct ListenAddress {
 
 // Parses "host:port", "[v6]:port" or ":port" (all interfaces); nullopt if malformed.
 [[nodiscard]] std::optional<ListenAddress> parseListenAddress(std::string_view listen);
+
+struct HttpServerStats {
+  std::uint64_t connections = 0;         // accepted so far
+  std::uint64_t queued_at_capacity = 0;  // of those, how many waited: max_threads were busy
+  std::size_t threads = 0;               // started so far
+};
 
 class HttpServer {
  public:
@@ -65,6 +81,9 @@ class HttpServer {
   // Stops accepting, finishes the requests in progress and joins every thread. Idempotent;
   // callable from any thread but the server's own.
   void stop();
+
+  // Counters since start(). Any thread.
+  [[nodiscard]] HttpServerStats stats() const;
 
   // The bound port once start() succeeded (the real one when listening on port 0), else 0.
   [[nodiscard]] std::uint16_t port() const;

@@ -4,6 +4,7 @@
 
 #include <climits>
 
+#include "sidecar/common/redact.h"
 #include "sidecar/transport/nats_status.h"
 #include "sidecar/transport/options.h"
 
@@ -58,7 +59,8 @@ Connection::OpenResult Connection::open(const config::NatsConfig& config) {
   }
   self->nc_ = nullptr;
   if (status != NATS_NO_SERVER && status != NATS_TIMEOUT && status != NATS_IO_ERROR) {
-    result.error = "NATS at " + config.url + " refused the connection: " + describeStatus(status);
+    result.error = "NATS at " + common::redactUrl(config.url) +
+                   " refused the connection: " + describeStatus(status);
     return result;
   }
 
@@ -69,10 +71,11 @@ Connection::OpenResult Connection::open(const config::NatsConfig& config) {
   }
   status = natsConnection_Connect(&self->nc_, options);
   if (status == NATS_NOT_YET_CONNECTED) {
-    spdlog::warn("NATS at {} not reachable yet; retrying every {} ms in the background", config.url,
-                 config.reconnect_wait_ms);
+    spdlog::warn("NATS at {} not reachable yet; retrying every {} ms in the background",
+                 common::redactUrl(config.url), config.reconnect_wait_ms);
   } else if (status != NATS_OK) {
-    result.error = "cannot connect to NATS at " + config.url + ": " + describeStatus(status);
+    result.error = "cannot connect to NATS at " + common::redactUrl(config.url) + ": " +
+                   describeStatus(status);
     return result;
   } else {
     spdlog::info("connected to NATS at {}", self->connectedUrl());
@@ -172,7 +175,7 @@ std::string Connection::connectedUrl() const {
   if (nc_ == nullptr || natsConnection_GetConnectedUrl(nc_, buffer, sizeof buffer) != NATS_OK) {
     return {};
   }
-  return buffer;
+  return common::redactUrl(buffer);  // cnats gives the URL with its credentials
 }
 
 void Connection::drainSubscriptions(Deadline deadline) {

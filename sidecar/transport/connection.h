@@ -65,7 +65,8 @@ class Connection final : public Bus {
   // True once cnats closed the connection for good without being asked to (it gave up, e.g.
   // after a first handshake that never completed): nothing will reconnect it. Any thread.
   [[nodiscard]] bool lost() const { return lost_.load(); }
-  // The URL of the server connected to, empty when not connected. Any thread.
+  // The URL of the server connected to, credentials redacted (common/redact.h); empty when
+  // not connected. Any thread.
   [[nodiscard]] std::string connectedUrl() const;
 
   // Stops accepting: drains every subscription so messages already received are still

@@ -1,4 +1,5 @@
-// JSON logs: whatever the message holds, every line is one valid JSON object.
+// Logs: whatever the message holds, every JSON line is one valid object and every text line
+// stays one line.
 #include "sidecar/app/logging.h"
 
 #include <spdlog/spdlog.h>
@@ -10,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace wss::app {
 namespace {
@@ -137,6 +140,32 @@ TEST_CASE("log.format json: every line is one object with ts - level - thread an
     CHECK(ts[10] == 'T');
     CHECK(ts.back() == 'Z');
   }
+}
+
+// Issue 8: an agent id holding a newline and an ANSI colour escape forged a second raw line
+// in the text format and recoloured the terminal. Now it stays on its one line, escaped.
+TEST_CASE("log.format text: a newline or an ANSI escape in a message cannot forge a line") {
+  const std::string hostile = "evil\n[2026-01-01 00:00:00.000] [info] forged \x1b[31mred\x1b[0m";
+  const std::string out = captureStderr([&] {
+    setupLogging(config::LogConfig{});
+    spdlog::warn("dropped a bad message from '{}'", hostile);
+    spdlog::info("say \"hi\" \\ {}", "\xff");
+  });
+  std::vector<std::string> lines;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  INFO(out);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].find("[warning] dropped a bad message from 'evil\\n[2026-01-01 00:00:00.000] "
+                      "[info] forged \\u001b[31mred\\u001b[0m'") != std::string::npos);
+  CHECK(lines[0].find('\x1b') == std::string::npos);
+  // Quotes stay readable in text; backslashes are doubled, so "\n" typed by an agent is not
+  // an escaped newline; bad UTF-8 is \ufffd as in JSON.
+  CHECK(lines[1].find(R"([info] say "hi" \\ \ufffd)") != std::string::npos);
+
+  std::string escaped;
+  appendTextEscaped("a\"b\r\x7f", escaped);
+  CHECK(escaped == "a\"b\\r\\u007f");
 }
 
 }  // namespace

@@ -42,7 +42,7 @@ void checkDefaults(const Config& config) {
   CHECK(config.log.level == "info");
   CHECK(config.log.format == LogFormat::kText);
   CHECK(config.http.enabled);
-  CHECK(config.http.listen == "0.0.0.0:9090");
+  CHECK(config.http.listen == "127.0.0.1:9090");  // loopback unless asked (issue 8)
   CHECK(config.maintenance_interval_ms == 60000);
 }
 

@@ -247,6 +247,47 @@ TEST_CASE("idle clients hold a thread no longer than the keep-alive timeout", "[
   CHECK(std::chrono::steady_clock::now() - start < 4s);
 }
 
+// Issue 8: with httplib's pool of 4 threads each held ~2 s by a silent connection, 40 of them
+// delayed /healthz by 20 s and 200 made it time out. Silent connections now stay in the kernel
+// (deferred accept) and each arriving one gets a thread of its own, so /healthz answers.
+TEST_CASE("200 idle connections do not keep /healthz from answering", "[http]") {
+  Fixture f(HttpServerOptions{});  // the daemon's defaults
+  std::vector<std::unique_ptr<IdleConnection>> idle;
+  for (int i = 0; i < 200; ++i) {
+    idle.push_back(std::make_unique<IdleConnection>(f.server.port()));
+    REQUIRE(idle.back()->connected());
+  }
+  httplib::Client c("127.0.0.1", f.server.port());
+  c.set_connection_timeout(5s);
+  c.set_read_timeout(5s);  // a server stuck behind the idle ones fails by timing out
+  const auto res = c.Get(p(kHealthzPath).c_str());
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(f.server.stats().connections >= 1);
+}
+
+TEST_CASE("past max_threads connections wait and are counted", "[http]") {
+  HttpServerOptions options = Fixture::fastOptions();
+  options.threads = 1;
+  options.max_threads = 1;
+  options.defer_accept = 0s;  // silent connections reach the pool at once
+  Fixture f(options);
+  std::vector<std::unique_ptr<IdleConnection>> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.push_back(std::make_unique<IdleConnection>(f.server.port()));
+    REQUIRE(idle.back()->connected());
+  }
+  auto c = f.client();
+  c.set_read_timeout(20s);  // behind three idle connections of one second each
+  const auto res = c.Get(p(kHealthzPath).c_str());
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  const HttpServerStats stats = f.server.stats();
+  CHECK(stats.threads == 1);
+  CHECK(stats.connections >= 4);
+  CHECK(stats.queued_at_capacity >= 1);
+}
+
 TEST_CASE("a port in use is an error message, not a crash", "[http]") {
   Fixture first;
   HttpServer second("127.0.0.1:" + std::to_string(first.server.port()), first.callbacks());
