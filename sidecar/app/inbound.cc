@@ -64,7 +64,18 @@ void Inbound::onEvent(codec::EventKind kind, const std::string& subject,
     }
     return;
   }
-  (void)queue_.push(InboundEvent{kind, std::move(decoded.event)});  // false: shutting down
+  if (queue_.push(InboundEvent{kind, std::move(decoded.event)}) == PushResult::kShed) {
+    warnShed(subject);
+  }
+}
+
+void Inbound::warnShed(const std::string& subject) {
+  if (auto suppressed = throttle_.admit(subject + ": shed", std::chrono::steady_clock::now())) {
+    spdlog::warn(
+        "event queue full (the owner thread is behind): shed a message on '{}'; see "
+        "shedEvents in work.stats{}",
+        subject, *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
+  }
 }
 
 void Inbound::onRequest(Service service, const std::string& subject,
@@ -88,7 +99,7 @@ void Inbound::onRequest(Service service, const std::string& subject,
   } else {
     request.payload = std::string(message.payload);
   }
-  (void)queue_.push(std::move(request));
+  if (queue_.push(std::move(request)) == PushResult::kShed) warnShed(subject);
 }
 
 }  // namespace wss::app

@@ -102,6 +102,8 @@ class Inbound {
                const transport::InboundMessage& message);
   void onRequest(Service service, const std::string& subject,
                  const transport::InboundMessage& message);
+  // The queue shed a message from `subject`: say so, rate-limited.
+  void warnShed(const std::string& subject);
 
   EventQueue& queue_;
   InboundCounters& counters_;

@@ -280,6 +280,7 @@ SidecarFigures OwnerLoop::figures(core::TimeMs now) const {
   out.publish_failures = out.connection.publish_failures;
   out.queue_depth = deps_.queue.depth();
   out.max_queue_depth = deps_.queue.maxDepth();
+  out.shed = deps_.queue.shed();
   out.uptime_ms = now - started_ms_;
   return out;
 }
@@ -327,6 +328,7 @@ void OwnerLoop::publishSnapshot(core::TimeMs now) {
   snapshot.nats_reconnects = figures.connection.reconnects;
   snapshot.nats_dropped_messages = figures.connection.slow_consumer_drops;
   snapshot.event_queue_depth = figures.queue_depth;
+  snapshot.events_shed = {figures.shed.metrics, figures.shed.task_events, figures.shed.requests};
   deps_.metrics->publish(std::move(snapshot));
 }
 

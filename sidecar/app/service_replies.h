@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "sidecar/app/event_queue.h"
 #include "sidecar/core/coordinator.h"
 #include "sidecar/transport/bus.h"
 
@@ -34,6 +35,7 @@ struct SidecarFigures {
   std::uint64_t publish_failures = 0;
   std::uint64_t queue_depth = 0;
   std::uint64_t max_queue_depth = 0;
+  ShedCounts shed;  // what the event queue shed while full
   transport::ConnectionStats connection;
   core::TimeMs uptime_ms = 0;
 };

@@ -47,6 +47,13 @@ struct LimitRejections {
   std::uint64_t id_length = 0;     // limits.maxIdLength
 };
 
+// What the event queue in front of the owner thread shed while full, by kind.
+struct ShedEvents {
+  std::uint64_t metrics = 0;      // agent.metrics: replaced by the next one
+  std::uint64_t task_events = 0;  // task.assigned / completed / failed: the picture is off
+  std::uint64_t requests = 0;     // service requests: the caller times out
+};
+
 struct MetricsSnapshot {
   // Inbound events, indexed by InboundKind.
   std::array<EventCounts, kInboundKindCount> inbound{};
@@ -89,6 +96,7 @@ struct MetricsSnapshot {
   std::uint64_t nats_reconnects = 0;
   std::uint64_t nats_dropped_messages = 0;  // slow consumer: the client library dropped them
   std::uint64_t event_queue_depth = 0;      // gauge: events waiting for the owner thread
+  ShedEvents events_shed;
 
   BuildInfo build = currentBuildInfo();
 };

@@ -171,6 +171,11 @@ void renderEvents(std::string& out, const MetricsSnapshot& s) {
   labelled(out, "wss_event_anomalies_total", "reason", "foreign_completion", s.foreign_completions);
   gauge(out, "wss_event_queue_depth", "Events received and waiting for the owner thread.",
         s.event_queue_depth);
+  family(out, "wss_event_queue_shed_total", "counter",
+         "Messages the full event queue shed: metrics first, then task events and requests.");
+  labelled(out, "wss_event_queue_shed_total", "reason", "metrics", s.events_shed.metrics);
+  labelled(out, "wss_event_queue_shed_total", "reason", "task_event", s.events_shed.task_events);
+  labelled(out, "wss_event_queue_shed_total", "reason", "request", s.events_shed.requests);
 }
 
 void renderLimits(std::string& out, const MetricsSnapshot& s) {

@@ -19,10 +19,10 @@ std::string replyOf(const WorkItem& item) { return std::get<ServiceRequest>(item
 
 TEST_CASE("the queue hands items over oldest first - whatever their kind") {
   EventQueue queue;
-  REQUIRE(queue.push(testing::request(Service::kStats, "r-1")));
-  REQUIRE(queue.push(testing::assigned("a", "t-1")));
-  REQUIRE(queue.push(ReloadRequest{}));
-  REQUIRE(queue.push(testing::request(Service::kAgents, "r-2")));
+  REQUIRE(queue.push(testing::request(Service::kStats, "r-1")) == PushResult::kQueued);
+  REQUIRE(queue.push(testing::assigned("a", "t-1")) == PushResult::kQueued);
+  REQUIRE(queue.push(ReloadRequest{}) == PushResult::kQueued);
+  REQUIRE(queue.push(testing::request(Service::kAgents, "r-2")) == PushResult::kQueued);
 
   std::vector<WorkItem> out;
   REQUIRE(queue.popAll(out, Clock::now()));
@@ -36,7 +36,8 @@ TEST_CASE("the queue hands items over oldest first - whatever their kind") {
 TEST_CASE("popAll takes everything queued in one batch and clears what it is given") {
   EventQueue queue;
   for (int i = 0; i < 100; ++i)
-    REQUIRE(queue.push(testing::request(Service::kStats, std::to_string(i))));
+    REQUIRE(queue.push(testing::request(Service::kStats, std::to_string(i))) ==
+            PushResult::kQueued);
   std::vector<WorkItem> out;
   out.push_back(ReloadRequest{});  // left over from a previous batch: must go
   REQUIRE(queue.popAll(out, Clock::now() + 1s));
@@ -54,14 +55,14 @@ TEST_CASE("depth counts what is queued - maxDepth keeps the highest") {
   EventQueue queue;
   CHECK(queue.depth() == 0);
   CHECK(queue.maxDepth() == 0);
-  for (int i = 0; i < 3; ++i) REQUIRE(queue.push(ReloadRequest{}));
+  for (int i = 0; i < 3; ++i) REQUIRE(queue.push(ReloadRequest{}) == PushResult::kQueued);
   CHECK(queue.depth() == 3);
   CHECK(queue.maxDepth() == 3);
   std::vector<WorkItem> out;
   REQUIRE(queue.popAll(out, Clock::now()));
   CHECK(queue.depth() == 0);
   CHECK(queue.maxDepth() == 3);
-  REQUIRE(queue.push(ReloadRequest{}));
+  REQUIRE(queue.push(ReloadRequest{}) == PushResult::kQueued);
   CHECK(queue.depth() == 1);
   CHECK(queue.maxDepth() == 3);
 }
@@ -75,7 +76,7 @@ TEST_CASE("a push wakes a consumer waiting on an empty queue at once") {
     return std::make_tuple(more, out.size(), Clock::now() - start);
   });
   std::this_thread::sleep_for(50ms);  // let it block
-  REQUIRE(queue.push(testing::request(Service::kStats, "r")));
+  REQUIRE(queue.push(testing::request(Service::kStats, "r")) == PushResult::kQueued);
   REQUIRE(consumer.wait_for(5s) == std::future_status::ready);
   const auto [more, size, waited] = consumer.get();
   CHECK(more);
@@ -97,11 +98,11 @@ TEST_CASE("close wakes the consumer - queued items are still popped - new ones r
   }
   SECTION("items queued before close are drained first") {
     EventQueue queue;
-    REQUIRE(queue.push(testing::request(Service::kStats, "r-1")));
-    REQUIRE(queue.push(testing::request(Service::kStats, "r-2")));
+    REQUIRE(queue.push(testing::request(Service::kStats, "r-1")) == PushResult::kQueued);
+    REQUIRE(queue.push(testing::request(Service::kStats, "r-2")) == PushResult::kQueued);
     queue.close();
     queue.close();  // idempotent
-    CHECK_FALSE(queue.push(testing::request(Service::kStats, "late")));
+    CHECK(queue.push(testing::request(Service::kStats, "late")) == PushResult::kClosed);
     std::vector<WorkItem> out;
     REQUIRE(queue.popAll(out, Clock::now() + 10s));
     REQUIRE(out.size() == 2);
@@ -145,6 +146,46 @@ TEST_CASE("concurrent producers lose nothing and keep each producer's order") {
   for (auto& t : producers) t.join();
   CHECK(total == kProducers * kEach);
   CHECK(queue.maxDepth() >= 1);
+}
+
+}  // namespace
+}  // namespace wss::app
+
+namespace wss::app {
+namespace {
+
+TEST_CASE("a full queue sheds metrics first, then task events and requests, never reloads") {
+  EventQueue queue(QueueBounds{/*max_items=*/4, /*max_bytes=*/1 << 20});
+  CHECK(queue.push(testing::metrics("a", 10)) == PushResult::kQueued);
+  CHECK(queue.push(testing::metrics("b", 10)) == PushResult::kQueued);
+  CHECK(queue.push(testing::metrics("c", 10)) == PushResult::kShed);  // half full: metrics go
+  CHECK(queue.push(testing::assigned("a", "t-1")) == PushResult::kQueued);
+  CHECK(queue.push(testing::assigned("a", "t-2")) == PushResult::kQueued);
+  CHECK(queue.push(testing::assigned("a", "t-3")) == PushResult::kShed);  // full
+  CHECK(queue.push(testing::request(Service::kStats, "r")) == PushResult::kShed);
+  CHECK(queue.push(ReloadRequest{}) == PushResult::kQueued);
+  const ShedCounts shed = queue.shed();
+  CHECK(shed.metrics == 1);
+  CHECK(shed.task_events == 1);
+  CHECK(shed.requests == 1);
+  std::vector<WorkItem> out;
+  REQUIRE(queue.popAll(out, std::chrono::steady_clock::now()));
+  CHECK(out.size() == 5);
+  CHECK(queue.push(testing::metrics("c", 10)) == PushResult::kQueued);  // room again
+}
+
+TEST_CASE("the byte bound holds however few the items") {
+  EventQueue queue(QueueBounds{/*max_items=*/1000, /*max_bytes=*/4096});
+  std::size_t queued = 0;
+  for (int i = 0; i < 100; ++i) {
+    if (queue.push(testing::assigned(std::string(300, 'a'), "t-" + std::to_string(i))) ==
+        PushResult::kQueued) {
+      ++queued;
+    }
+  }
+  CHECK(queued > 0);
+  CHECK(queued < 100);
+  CHECK(queue.shed().task_events == 100 - queued);
 }
 
 }  // namespace
