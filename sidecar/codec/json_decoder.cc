@@ -265,7 +265,7 @@ constexpr std::int64_t kUint32Max = std::numeric_limits<std::uint32_t>::max();
 template <typename OnField>
 bool forEachField(std::string_view payload, Errors& errors, OnField&& on_field) {
   ThreadState& state = threadState();
-  std::memcpy(state.buffer.get(), payload.data(), payload.size());
+  if (!payload.empty()) std::memcpy(state.buffer.get(), payload.data(), payload.size());
   std::memset(state.buffer.get() + payload.size(), 0, simdjson::SIMDJSON_PADDING);
   od::document doc;
   if (auto code = state.parser
