@@ -540,7 +540,63 @@ void readHttp(const Entry& section, HttpConfig& http) {
                              });
 }
 
+// yaml-cpp 0.7 (Debian 12) loops for ever, allocating, on a ',' that starts a line or follows
+// a top-level flow collection (jbeder/yaml-cpp#1040, fixed after 0.8.0), and fuzzing found
+// control characters on the same path. Both are invalid YAML anyway: refuse them before
+// parsing, with the line, so a bad file can never hang start, --check-config or a reload.
+// One line of `yaml`: a ',' right after a flow collection closed at depth 0 (`[a], b`), the
+// other pattern yaml-cpp 0.7 hangs on. Quoted text and comments are skipped.
+bool commaAfterFlow(std::string_view line) {
+  int depth = 0;
+  char quote = 0;
+  bool after_close = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '#' && (i == 0 || line[i - 1] == ' ')) return false;
+    if (c == '\'' || c == '"') quote = c;
+    if (c == '[' || c == '{') ++depth;
+    if ((c == ']' || c == '}') && depth > 0 && --depth == 0) {
+      after_close = true;
+      continue;
+    }
+    if (after_close && c == ',' && depth == 0) return true;
+    if (c != ' ' && c != '\t') after_close = false;
+  }
+  return false;
+}
+
+// yaml-cpp 0.7 (Debian 12) loops for ever, allocating, on a ',' that starts a line or follows
+// a top-level flow collection (jbeder/yaml-cpp#1040, fixed after 0.8.0), and fuzzing found
+// control characters on the same path. All are invalid YAML anyway: refuse them before
+// parsing, with the line, so a bad file can never hang start, --check-config or a reload.
+void refuseWhatHangsTheParser(const std::string& yaml, const std::string& name) {
+  int number = 1;
+  for (std::size_t start = 0; start <= yaml.size(); ++number) {
+    const std::size_t end = std::min(yaml.find('\n', start), yaml.size());
+    const std::string_view line(yaml.data() + start, end - start);
+    for (const char c : line) {
+      const auto byte = static_cast<unsigned char>(c);
+      if ((byte < 0x20 && c != '\t' && c != '\r') || byte == 0x7f) {
+        failAt(name, number, "invalid YAML: control character " + std::to_string(byte));
+      }
+    }
+    const std::size_t first = line.find_first_not_of(" \t");
+    if (first != std::string_view::npos && line[first] == ',') {
+      failAt(name, number, "invalid YAML: a line may not start with ','");
+    }
+    if (commaAfterFlow(line)) {
+      failAt(name, number, "invalid YAML: ',' after a flow collection outside of one");
+    }
+    start = end + 1;
+  }
+}
+
 Config parse(const std::string& yaml, const std::string& name) {
+  refuseWhatHangsTheParser(yaml, name);
   const std::vector<YAML::Node> documents = YAML::LoadAll(yaml);
   Config config;
   if (documents.empty()) return config;  // an empty file: all defaults

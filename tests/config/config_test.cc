@@ -545,3 +545,30 @@ TEST_CASE("limits.*: defaults sized for 100k agents, values and bounds") {
 
 }  // namespace
 }  // namespace wss::config
+
+namespace wss::config {
+namespace {
+
+// yaml-cpp 0.7 hangs on these (found by fuzzing): they must fail at once, with the line.
+TEST_CASE("YAML that hangs yaml-cpp 0.7 is refused before parsing") {
+  const LoadResult comma = loadString("nats:\n  url: x\n, a\n", "h.yaml", {});
+  CHECK_FALSE(comma.ok);
+  CHECK(comma.error == "h.yaml:3: invalid YAML: a line may not start with ','");
+  const LoadResult first = loadString(", nat\n- steag\n", "h.yaml", {});
+  CHECK_FALSE(first.ok);
+  const LoadResult control = loadString(std::string("nats:\n  url: a\x01\n", 15), "h.yaml", {});
+  CHECK_FALSE(control.ok);
+  CHECK(control.error.find("h.yaml:2: invalid YAML: control character 1") == 0);
+  const LoadResult flow = loadString("[a], b\n", "h.yaml", {});
+  CHECK_FALSE(flow.ok);
+  CHECK(flow.error == "h.yaml:1: invalid YAML: ',' after a flow collection outside of one");
+  // Commas inside values, quotes, comments and flow sequences are fine.
+  CHECK(loadString("nats:\n  url: nats://a:4222, nats://b:4222\n", "h.yaml", {}).ok);
+  CHECK(loadString("stealing:\n  operationIdPrefix: '[x],y'  # [a], b\n", "h.yaml", {}).ok);
+  CHECK(
+      loadString("subjects:\n  taskAssigned: a.b\nlog: {level: info, format: text}\n", "h.yaml", {})
+          .ok);
+}
+
+}  // namespace
+}  // namespace wss::config
