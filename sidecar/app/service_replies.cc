@@ -23,8 +23,25 @@ bool blank(std::string_view text) {
 struct ListRequest {
   std::size_t limit = 0;
   std::optional<std::string> agent_id;
+  std::string after;  // work.agents paging: only agents whose id sorts after this
   std::string error;
 };
+
+// A work.agents reply stops adding agents here and names the next page: far under the NATS
+// server's default max_payload (1 MiB), however large `limit` is.
+constexpr std::size_t kMaxAgentsReplyBytes = 256 * 1024;
+
+// Reads the optional string `key` of `body` into `out`; false (with the error) if mistyped.
+bool readString(const json& body, const char* key, std::string& out, std::string& error) {
+  auto it = body.find(key);
+  if (it == body.end()) return true;
+  if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
+    error = std::string(key) + " must be a non-empty string";
+    return false;
+  }
+  out = it->get<std::string>();
+  return true;
+}
 
 ListRequest parseListRequest(std::string_view request, std::size_t default_limit,
                              bool allow_agent_id) {
@@ -49,17 +66,18 @@ ListRequest parseListRequest(std::string_view request, std::size_t default_limit
     const auto limit = it->get<std::uint64_t>();
     parsed.limit = limit > kMaxLimit ? kMaxLimit : static_cast<std::size_t>(limit);
   }
-  if (auto it = body.find("agentId"); it != body.end()) {
-    if (!allow_agent_id) {
-      parsed.error = "agentId is not a parameter of this request";
+  for (const char* key : {"agentId", "after"}) {
+    if (!allow_agent_id && body.contains(key)) {
+      parsed.error = std::string(key) + " is not a parameter of this request";
       return parsed;
     }
-    if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
-      parsed.error = "agentId must be a non-empty string";
-      return parsed;
-    }
-    parsed.agent_id = it->get<std::string>();
   }
+  std::string agent_id;
+  if (!readString(body, "agentId", agent_id, parsed.error) ||
+      !readString(body, "after", parsed.after, parsed.error)) {
+    return parsed;
+  }
+  if (!agent_id.empty()) parsed.agent_id = std::move(agent_id);
   return parsed;
 }
 
@@ -179,16 +197,26 @@ Reply agentsReply(const core::Coordinator& coordinator, core::TimeMs now,
   const ListRequest parsed = parseListRequest(request, kDefaultAgentsLimit, true);
   if (!parsed.error.empty()) return errorReply(parsed.error);
   json agents = json::array();
+  json out = {{"totalAgents", coordinator.stats(now).total_agents}};
   if (parsed.agent_id) {
     if (auto agent = coordinator.agent(*parsed.agent_id, now)) {
       agents.push_back(agentJson(*agent, now));
     }
   } else {
-    for (const auto& agent : coordinator.agents(now, parsed.limit)) {
-      agents.push_back(agentJson(agent, now));
+    // One more than asked tells whether a next page exists.
+    const auto page = coordinator.agents(now, parsed.limit + 1, parsed.after);
+    std::size_t bytes = 0;
+    for (std::size_t i = 0; i < page.size(); ++i) {
+      if (i == parsed.limit || bytes > kMaxAgentsReplyBytes) {
+        if (i > 0) out["next"] = page[i - 1].agent_id;  // ask again with {"after": next}
+        break;
+      }
+      json item = agentJson(page[i], now);
+      bytes += item.dump().size();
+      agents.push_back(std::move(item));
     }
   }
-  json out = {{"totalAgents", coordinator.stats(now).total_agents}, {"agents", std::move(agents)}};
+  out["agents"] = std::move(agents);
   return Reply{true, dump(out)};
 }
 

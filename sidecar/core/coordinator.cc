@@ -449,12 +449,13 @@ std::vector<OperationView> Coordinator::operations(std::size_t limit) const {
   return out;
 }
 
-std::vector<AgentView> Coordinator::agents(TimeMs now, std::size_t limit) const {
+std::vector<AgentView> Coordinator::agents(TimeMs now, std::size_t limit,
+                                           const std::string& after) const {
   const State& s = *state_;
   std::vector<const Agent*> live;
   live.reserve(s.agents.live());
   for (const Agent& agent : s.agents.all()) {
-    if (agent.in_use) live.push_back(&agent);
+    if (agent.in_use && (after.empty() || agent.id > after)) live.push_back(&agent);
   }
   std::size_t n = std::min(limit, live.size());
   std::partial_sort(live.begin(), live.begin() + static_cast<std::ptrdiff_t>(n), live.end(),

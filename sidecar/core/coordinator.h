@@ -147,8 +147,10 @@ class Coordinator {
   [[nodiscard]] const CoordinatorConfig& config() const;
   // Most recent first, at most `limit`.
   [[nodiscard]] std::vector<OperationView> operations(std::size_t limit) const;
-  // Sorted by agent id, at most `limit`.
-  [[nodiscard]] std::vector<AgentView> agents(TimeMs now, std::size_t limit) const;
+  // Sorted by agent id, at most `limit`, only ids after `after` (paging; empty: from the
+  // first). O(agents + limit log limit).
+  [[nodiscard]] std::vector<AgentView> agents(TimeMs now, std::size_t limit,
+                                              const std::string& after = {}) const;
   [[nodiscard]] std::optional<AgentView> agent(const std::string& agent_id, TimeMs now) const;
   // The live agent that can run a task needing `required` and would start it soonest.
   [[nodiscard]] std::optional<BestAgent> bestAgent(const std::vector<std::string>& required,

@@ -229,3 +229,39 @@ TEST_CASE("errorReply escapes what it is given and invalid UTF-8 never throws") 
 
 }  // namespace
 }  // namespace wss::app
+
+namespace wss::app {
+namespace {
+
+TEST_CASE("work.agents pages: next names where to go on, after resumes there") {
+  KnownFleet fleet;
+  const json first = parsed(agentsReply(fleet.coordinator, fleet.now, R"({"limit": 2})"));
+  REQUIRE(first.at("agents").size() == 2);
+  CHECK(first.at("next") == "idle");
+  const json rest =
+      parsed(agentsReply(fleet.coordinator, fleet.now, R"({"limit": 2, "after": "idle"})"));
+  REQUIRE(rest.at("agents").size() == 1);
+  CHECK(rest["agents"][0].at("agentId") == "mid");
+  CHECK_FALSE(rest.contains("next"));  // the last page
+  CHECK_FALSE(agentsReply(fleet.coordinator, fleet.now, R"({"after": 7})").ok);
+  CHECK_FALSE(operationsReply(fleet.coordinator, fleet.now, R"({"after": "x"})").ok);
+}
+
+TEST_CASE("work.agents stays far under max_payload however large the limit") {
+  core::Coordinator coordinator{core::CoordinatorConfig{}};
+  for (int i = 0; i < 20000; ++i) {
+    (void)coordinator.apply(
+        core::TaskAssigned{"agent-" + std::to_string(100000 + i), "t-" + std::to_string(i), {}, 0},
+        1000);
+  }
+  const Reply reply = agentsReply(coordinator, 1000, R"({"limit": 100000})");
+  REQUIRE(reply.ok);
+  CHECK(reply.body.size() < 512 * 1024);
+  const json body = json::parse(reply.body);
+  CHECK(body.at("agents").size() < 20000);
+  const std::string next = body.at("next");
+  CHECK(next == body["agents"].back().at("agentId"));
+}
+
+}  // namespace
+}  // namespace wss::app
