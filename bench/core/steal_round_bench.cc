@@ -15,13 +15,28 @@
 
 namespace {
 
-void BM_StealRound(benchmark::State& state) {
+// The skewed synthetic fleet of state.range(0) agents, populated at `now`. Steals time out
+// after 1 ms, so each iteration first returns the previous one's tasks and plans them anew.
+wss::core::Coordinator skewedFleet(const benchmark::State& state, wss::core::TimeMs now) {
   wss::core::CoordinatorConfig config;
-  config.steal_timeout_ms = 1;  // the next round returns this round's tasks first
+  config.steal_timeout_ms = 1;
   config.agent_timeout_ms = 1LL << 40;
   wss::core::Coordinator coordinator(config);
-  wss::core::TimeMs now = 1'000'000;
   wss::bench::populate(coordinator, {static_cast<std::uint32_t>(state.range(0)), 42}, now);
+  return coordinator;
+}
+
+// The counters of a benchmark that moves tasks: per round, and time per task moved.
+void reportMoves(benchmark::State& state, std::size_t moved, double seconds) {
+  state.counters["agents"] = static_cast<double>(state.range(0));
+  state.counters["tasks_moved_per_round"] =
+      static_cast<double>(moved) / static_cast<double>(state.iterations());
+  state.counters["us_per_task_moved"] = moved > 0 ? seconds * 1e6 / static_cast<double>(moved) : 0;
+}
+
+void BM_StealRound(benchmark::State& state) {
+  wss::core::TimeMs now = 1'000'000;
+  wss::core::Coordinator coordinator = skewedFleet(state, now);
   std::size_t moved = 0;
   double seconds = 0;
   for (auto _ : state) {
@@ -32,10 +47,7 @@ void BM_StealRound(benchmark::State& state) {
     for (const auto& order : orders) moved += order.tasks_to_steal;
     benchmark::DoNotOptimize(orders);
   }
-  state.counters["agents"] = static_cast<double>(state.range(0));
-  state.counters["tasks_moved_per_round"] =
-      static_cast<double>(moved) / static_cast<double>(state.iterations());
-  state.counters["us_per_task_moved"] = moved > 0 ? seconds * 1e6 / static_cast<double>(moved) : 0;
+  reportMoves(state, moved, seconds);
 }
 // MinTime: several rounds even at 100k agents; the first round also pays for first-touch growth.
 BENCHMARK(BM_StealRound)
@@ -48,12 +60,8 @@ BENCHMARK(BM_StealRound)
 // The planning part of a skewed round alone: the previous round's steals are expired first,
 // untimed (maintenance), so the timed part is the decision over the same skewed fleet.
 void BM_SkewedDecision(benchmark::State& state) {
-  wss::core::CoordinatorConfig config;
-  config.steal_timeout_ms = 1;
-  config.agent_timeout_ms = 1LL << 40;
-  wss::core::Coordinator coordinator(config);
   wss::core::TimeMs now = 1'000'000;
-  wss::bench::populate(coordinator, {static_cast<std::uint32_t>(state.range(0)), 42}, now);
+  wss::core::Coordinator coordinator = skewedFleet(state, now);
   std::size_t moved = 0;
   double seconds = 0;
   for (auto _ : state) {
@@ -68,10 +76,7 @@ void BM_SkewedDecision(benchmark::State& state) {
     for (const auto& order : orders) moved += order.tasks_to_steal;
     benchmark::DoNotOptimize(orders);
   }
-  state.counters["agents"] = static_cast<double>(state.range(0));
-  state.counters["tasks_moved_per_round"] =
-      static_cast<double>(moved) / static_cast<double>(state.iterations());
-  state.counters["us_per_task_moved"] = moved > 0 ? seconds * 1e6 / static_cast<double>(moved) : 0;
+  reportMoves(state, moved, seconds);
 }
 BENCHMARK(BM_SkewedDecision)
     ->Arg(1'000)

@@ -31,22 +31,10 @@ AgentIndex AgentTable::touch(const std::string& id, TimeMs now) {
 void AgentTable::remove(AgentIndex index) {
   Agent& agent = agents_[index];
   assert(agent.in_use && agent.oldest == nullptr);
-  if (agent.departed) --departed_;
   forgetTypical(agent);
   index_.erase(agent.id);
   agent = Agent{};
   free_.push_back(index);
-}
-
-void AgentTable::setDeparted(AgentIndex index, bool departed) {
-  Agent& agent = agents_[index];
-  if (agent.departed == departed) return;
-  agent.departed = departed;
-  if (departed) {
-    ++departed_;
-  } else {
-    --departed_;
-  }
 }
 
 void AgentTable::recordDuration(AgentIndex index, double duration_ms, std::uint32_t window) {

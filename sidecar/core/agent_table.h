@@ -3,7 +3,6 @@
 // Invariants:
 // - `index_` maps each in-use agent's id to its slot, and nothing else; a freed slot is on
 //   `free_` and holds a default Agent, so a reused slot starts clean.
-// - `departed_` counts the in-use agents with `departed` set.
 // - `typical_sum_` / `with_typical_` are the sum and count of the typical (median) durations
 //   of in-use agents that have recorded one, so the fleet-wide typical duration costs O(1);
 //   maintenance re-sums them exactly.
@@ -66,7 +65,6 @@ class AgentTable {
   // Frees the slot. The agent must hold no task with an id.
   void remove(AgentIndex index);
 
-  void setDeparted(AgentIndex index, bool departed);
   // Records a duration and keeps the fleet-wide typical duration in step.
   void recordDuration(AgentIndex index, double duration_ms, std::uint32_t window);
   // The mean of the agents' typical durations; `fallback` when none has any.
@@ -78,7 +76,6 @@ class AgentTable {
   const Agent& operator[](AgentIndex index) const { return agents_[index]; }
   [[nodiscard]] AgentIndex slots() const { return static_cast<AgentIndex>(agents_.size()); }
   [[nodiscard]] std::size_t live() const { return index_.size(); }
-  [[nodiscard]] std::size_t departed() const { return departed_; }
   [[nodiscard]] const std::vector<Agent>& all() const { return agents_; }
 
  private:
@@ -87,7 +84,6 @@ class AgentTable {
   std::vector<Agent> agents_;  // by AgentIndex; slots are reused
   std::vector<AgentIndex> free_;
   std::unordered_map<std::string, AgentIndex> index_;
-  std::size_t departed_ = 0;
   double typical_sum_ = 0;
   std::size_t with_typical_ = 0;
 };

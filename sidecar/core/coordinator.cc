@@ -114,7 +114,7 @@ AgentView Coordinator::State::view(const Agent& agent, TimeMs now) const {
 
 Outcome Coordinator::State::onAssigned(const TaskAssigned& e, TimeMs now) {
   AgentIndex index = agents.touch(e.agent_id, now);
-  agents.setDeparted(index, false);  // work assigned to it: it is back
+  agents[index].departed = false;  // work assigned to it: it is back
   changed(index);
   Agent& agent = agents[index];
   if (e.task_id.empty()) {
@@ -212,7 +212,7 @@ Outcome Coordinator::State::onOffline(const std::string& agent_id, TimeMs now) {
   if (index == kNoAgent) return Outcome::kAgentRemoved;
   Agent& agent = agents[index];
   if (!agent.departed) ++counters.agents_removed;
-  agents.setDeparted(index, true);
+  agent.departed = true;
   agent.status = AgentStatus::kOffline;
   agent.last_seen = now;
   changed(index);
@@ -223,7 +223,7 @@ Outcome Coordinator::State::onOffline(const std::string& agent_id, TimeMs now) {
 Outcome Coordinator::State::onMetrics(const AgentMetrics& e, TimeMs now) {
   if (e.status == AgentStatus::kOffline) return onOffline(e.agent_id, now);
   const AgentIndex index = agents.touch(e.agent_id, now);
-  agents.setDeparted(index, false);
+  agents[index].departed = false;
   changed(index);
   Agent& agent = agents[index];
   if (e.cpu_usage) agent.cpu = clampPercent(*e.cpu_usage, agent.cpu);

@@ -35,7 +35,7 @@ struct Coordinator::State {
   StealPlanner planner;
   bool decision_wanted = false;     // an event may have made a move worthwhile
   std::vector<AgentIndex> touched;  // agents changed since the last event or decision
-  double keyed_fleet_typical = 0;   // the fleet mean the planner's keys were computed with
+  double keyed_fleet_typical = 0;   // the fleet typical duration the planner's keys used
 
   [[nodiscard]] LoadModel model(TimeMs now) const {
     return LoadModel(config, agents.fleetTypicalDuration(config.default_task_duration_ms), now);

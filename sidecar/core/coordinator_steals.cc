@@ -8,9 +8,9 @@
 namespace wss::core {
 namespace {
 
-// Keys are re-computed for every agent when the fleet mean moved this much since they were:
-// agents without their own durations are estimated with it.
-constexpr double kFleetMeanDrift = 0.2;
+// Keys are re-computed for every agent when the fleet's typical duration moved this much since
+// they were: agents without their own durations are estimated with it.
+constexpr double kFleetTypicalDrift = 0.2;
 
 std::string formatReason(const Agent& source, const Agent& target, const Move& move) {
   std::string reason;
@@ -30,10 +30,10 @@ std::string formatReason(const Agent& source, const Agent& target, const Move& m
 
 std::vector<StealOrder> Coordinator::State::decide(TimeMs now) {
   const LoadModel m = model(now);
-  const double mean = agents.fleetTypicalDuration(config.default_task_duration_ms);
-  if (std::abs(mean - keyed_fleet_typical) > kFleetMeanDrift * keyed_fleet_typical) {
+  const double typical = agents.fleetTypicalDuration(config.default_task_duration_ms);
+  if (std::abs(typical - keyed_fleet_typical) > kFleetTypicalDrift * keyed_fleet_typical) {
     planner.touchAll(agents);
-    keyed_fleet_typical = mean;
+    keyed_fleet_typical = typical;
   }
   StealPlanner::Session session = planner.begin();
   Decision decision;

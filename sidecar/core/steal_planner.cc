@@ -30,12 +30,6 @@ void StealPlanner::touchAll(const AgentTable& agents) {
   for (AgentIndex i = 0; i < agents.slots(); ++i) touch(i);
 }
 
-bool StealPlanner::mayMove(const AgentTable& agents, const CapabilitySets& sets,
-                           const LoadModel& model) {
-  refresh(agents, sets, model);
-  return !sources_.empty() && targets_ > 0;
-}
-
 void StealPlanner::refresh(const AgentTable& agents, const CapabilitySets& sets,
                            const LoadModel& model) {
   for (AgentIndex index : dirty_) {
@@ -132,7 +126,6 @@ std::optional<Move> StealPlanner::next(const AgentTable& agents, const Capabilit
   while (targets_ > 0 && !sources_.empty() && session.parked_.size() < kMaxParkedSources) {
     const AgentIndex source = sources_.top().agent;
     if (auto move = moveFrom(source, agents, sets, model, session)) {
-      ++session.moves_;
       auto [it, inserted] =
           session.pair_index_.try_emplace(pairKey(move->source, move->target),
                                           static_cast<std::uint32_t>(session.pair_sizes_.size()));

@@ -44,16 +44,12 @@ class StealPlanner {
  public:
   // What one decision remembers between its moves. Made by begin().
   class Session {
-   public:
-    [[nodiscard]] std::size_t moves() const { return moves_; }
-
    private:
     friend class StealPlanner;
     std::uint32_t epoch_ = 0;  // cursors stamped with another epoch are from older decisions
     std::unordered_map<std::uint64_t, std::uint32_t> pair_index_;  // (source, target) -> pair
     std::vector<std::uint32_t> pair_sizes_;                        // tasks per pair
     std::vector<AgentIndex> parked_;  // sources set aside: nothing movable this decision
-    std::size_t moves_ = 0;
   };
 
   StealPlanner();
@@ -67,9 +63,6 @@ class StealPlanner {
   void forgetSet(SetId set);
   // Re-keys every agent at the next decision (config reload, fleet mean drift).
   void touchAll(const AgentTable& agents);
-  // True when some source and some target exist: a decision might move something.
-  [[nodiscard]] bool mayMove(const AgentTable& agents, const CapabilitySets& sets,
-                             const LoadModel& model);
 
   // Starts a decision.
   [[nodiscard]] Session begin();

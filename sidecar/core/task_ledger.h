@@ -31,8 +31,6 @@ struct TaskRecord {
 
 class TaskLedger {
  public:
-  using Map = std::unordered_map<std::string, TaskRecord>;
-
   // The task's node, and whether it is new (then it is not linked yet).
   std::pair<TaskNode*, bool> emplace(const std::string& id);
   [[nodiscard]] TaskNode* find(const std::string& id);
@@ -47,7 +45,7 @@ class TaskLedger {
   [[nodiscard]] std::size_t size() const { return tasks_.size(); }
 
  private:
-  Map tasks_;
+  std::unordered_map<std::string, TaskRecord> tasks_;
 };
 
 }  // namespace wss::core
