@@ -4,15 +4,14 @@
 
 namespace wss::core {
 
-AgentIndex AgentTable::find(const std::string& id) const {
-  auto it = index_.find(id);
-  return it == index_.end() ? kNoAgent : it->second;
+AgentIndex AgentTable::find(std::string_view id) const {
+  const std::uint32_t at = index_.find(id, idOf());
+  return at == FlatIndex::kNone ? kNoAgent : at;
 }
 
-AgentIndex AgentTable::touch(const std::string& id, TimeMs now) {
-  auto [it, inserted] = index_.try_emplace(id, kNoAgent);
-  if (inserted) {
-    AgentIndex index;
+AgentIndex AgentTable::touch(std::string_view id, TimeMs now) {
+  AgentIndex index = find(id);
+  if (index == kNoAgent) {
     if (free_.empty()) {
       index = static_cast<AgentIndex>(agents_.size());
       agents_.emplace_back();
@@ -20,19 +19,19 @@ AgentIndex AgentTable::touch(const std::string& id, TimeMs now) {
       index = free_.back();
       free_.pop_back();
     }
-    agents_[index].id = id;
+    agents_[index].id.assign(id);
     agents_[index].in_use = true;
-    it->second = index;
+    index_.insert(id, index);
   }
-  agents_[it->second].last_seen = now;
-  return it->second;
+  agents_[index].last_seen = now;
+  return index;
 }
 
 void AgentTable::remove(AgentIndex index) {
   Agent& agent = agents_[index];
-  assert(agent.in_use && agent.oldest == nullptr);
+  assert(agent.in_use && agent.oldest == kNoTask);
   forgetTypical(agent);
-  index_.erase(agent.id);
+  index_.erase(agent.id, idOf());
   agent = Agent{};
   free_.push_back(index);
 }

@@ -1,8 +1,8 @@
 // The agent table: every agent the coordinator knows, by a dense index.
 //
 // Invariants:
-// - `index_` maps each in-use agent's id to its slot, and nothing else; a freed slot is on
-//   `free_` and holds a default Agent, so a reused slot starts clean.
+// - `index_` maps each in-use agent's id (stored once, in its Agent) to its slot, and nothing
+//   else; a freed slot is on `free_` and holds a default Agent, so a reused slot starts clean.
 // - `typical_sum_` / `with_typical_` are the sum and count of the typical (median) durations
 //   of in-use agents that have recorded one, so the fleet-wide typical duration costs O(1);
 //   maintenance re-sums them exactly.
@@ -13,21 +13,23 @@
 #include <cstdint>
 #include <limits>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "sidecar/core/arrival_rate.h"
 #include "sidecar/core/capability_sets.h"
 #include "sidecar/core/duration_window.h"
 #include "sidecar/core/events.h"
+#include "sidecar/core/flat_index.h"
 
 namespace wss::core {
 
 using AgentIndex = std::uint32_t;
 inline constexpr AgentIndex kNoAgent = std::numeric_limits<AgentIndex>::max();
 
-struct TaskRecord;
-using TaskNode = std::unordered_map<std::string, TaskRecord>::value_type;
+// A task's slot in the task ledger (task_ledger.h).
+using TaskIndex = std::uint32_t;
+inline constexpr TaskIndex kNoTask = std::numeric_limits<TaskIndex>::max();
 
 struct Agent {
   std::string id;
@@ -41,8 +43,8 @@ struct Agent {
   std::uint32_t concurrency = 0;  // 0: the configured default
   TimeMs last_seen = 0;
   TimeMs slot_started = 0;     // when its most recently started task started (best knowledge)
-  TaskNode* oldest = nullptr;  // its queue of tasks with ids (see task_ledger.h)
-  TaskNode* newest = nullptr;
+  TaskIndex oldest = kNoTask;  // its queue of tasks with ids (see task_ledger.h)
+  TaskIndex newest = kNoTask;
   std::uint32_t id_tasks = 0;     // tasks with ids, linked oldest..newest
   std::uint32_t count_tasks = 0;  // tasks without ids (count-only fleets)
   std::uint32_t incoming = 0;     // tasks promised to it by unconfirmed steals
@@ -59,9 +61,9 @@ struct Agent {
 
 class AgentTable {
  public:
-  [[nodiscard]] AgentIndex find(const std::string& id) const;
+  [[nodiscard]] AgentIndex find(std::string_view id) const;
   // The agent's index, creating it on first sight; marks it seen at `now`.
-  AgentIndex touch(const std::string& id, TimeMs now);
+  AgentIndex touch(std::string_view id, TimeMs now);
   // Frees the slot. The agent must hold no task with an id.
   void remove(AgentIndex index);
 
@@ -80,10 +82,13 @@ class AgentTable {
 
  private:
   void forgetTypical(const Agent& agent);
+  [[nodiscard]] auto idOf() const {
+    return [this](std::uint32_t at) { return std::string_view(agents_[at].id); };
+  }
 
   std::vector<Agent> agents_;  // by AgentIndex; slots are reused
   std::vector<AgentIndex> free_;
-  std::unordered_map<std::string, AgentIndex> index_;
+  FlatIndex index_;
   double typical_sum_ = 0;
   std::size_t with_typical_ = 0;
 };

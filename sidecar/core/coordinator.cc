@@ -123,34 +123,34 @@ Outcome Coordinator::State::onAssigned(const TaskAssigned& e, TimeMs now) {
     noteStart(index, /*task_ended=*/false, now);
     return Outcome::kApplied;
   }
-  if (TaskNode* known = tasks.find(e.task_id)) {
-    if (known->second.owner != index) return moveAssigned(*known, index, e, now);
+  if (const TaskIndex known = tasks.find(e.task_id); known != kNoTask) {
+    if (tasks[known].owner != index) return moveAssigned(known, index, e, now);
     ++counters.duplicate_assignments;
     return Outcome::kDuplicate;
   }
   // overLimit() made sure the requirement fits the capability tables.
   const std::optional<SetId> required = capability_sets.acquire(e.required_capabilities);
   assert(required.has_value());
-  TaskNode* node = tasks.emplace(e.task_id).first;
-  node->second.required = required.value_or(kEmptySet);
-  TaskLedger::link(*node, index, agents);
+  const TaskIndex task = tasks.emplace(e.task_id).first;
+  tasks[task].required = required.value_or(kEmptySet);
+  tasks.link(task, index, agents);
   agent.arrivals.record(now);
   noteStart(index, /*task_ended=*/false, now);
   return Outcome::kApplied;
 }
 
 // A known task assigned to another agent: a steal's confirmation, or the fleet's own doing.
-Outcome Coordinator::State::moveAssigned(TaskNode& node, AgentIndex to, const TaskAssigned& e,
+Outcome Coordinator::State::moveAssigned(TaskIndex index, AgentIndex to, const TaskAssigned& e,
                                          TimeMs now) {
-  TaskRecord& task = node.second;
+  TaskRecord& task = tasks[index];
   bool confirms = false;
   if (task.pending_steal != kNoOperation) {
     const Operation* op = operations.find(task.pending_steal);
-    confirms = op != nullptr && op->target == e.agent_id;
-    resolveSteal(node, confirms, now);
+    confirms = op != nullptr && op->target_index == to;
+    resolveSteal(index, confirms, now);
   }
   const AgentIndex previous = task.owner;
-  TaskLedger::unlink(node, agents);
+  tasks.unlink(index, agents);
   if (!e.required_capabilities.empty()) {
     // Take the new set before letting go of the old: they may share names.
     if (auto acquired = capability_sets.acquire(e.required_capabilities)) {
@@ -158,7 +158,7 @@ Outcome Coordinator::State::moveAssigned(TaskNode& node, AgentIndex to, const Ta
       task.required = *acquired;
     }
   }
-  TaskLedger::link(node, to, agents);
+  tasks.link(index, to, agents);
   noteStart(to, /*task_ended=*/false, now);
   changed(previous);
   removeIfDrained(previous);
@@ -181,12 +181,12 @@ Outcome Coordinator::State::onFinished(const std::string& agent_id, const std::s
       noteStart(index, /*task_ended=*/true, now);
       applied = true;
     }
-  } else if (TaskNode* node = tasks.find(task_id); node != nullptr) {
-    if (node->second.owner != index) ++counters.foreign_completions;
-    if (node->second.pending_steal != kNoOperation) resolveSteal(*node, /*moved=*/false, now);
-    const AgentIndex owner = node->second.owner;
-    releaseSet(node->second.required);
-    tasks.erase(*node, agents);
+  } else if (const TaskIndex task = tasks.find(task_id); task != kNoTask) {
+    if (tasks[task].owner != index) ++counters.foreign_completions;
+    if (tasks[task].pending_steal != kNoOperation) resolveSteal(task, /*moved=*/false, now);
+    const AgentIndex owner = tasks[task].owner;
+    releaseSet(tasks[task].required);
+    tasks.erase(task, agents);
     noteStart(owner, /*task_ended=*/true, now);
     changed(owner);
     removeIfDrained(owner);

@@ -62,7 +62,7 @@ struct Coordinator::State {
 
   // --- events (coordinator.cc) ---
   Outcome onAssigned(const TaskAssigned& e, TimeMs now);
-  Outcome moveAssigned(TaskNode& node, AgentIndex to, const TaskAssigned& e, TimeMs now);
+  Outcome moveAssigned(TaskIndex task, AgentIndex to, const TaskAssigned& e, TimeMs now);
   Outcome onFinished(const std::string& agent_id, const std::string& task_id,
                      std::optional<double> duration_ms, TimeMs now);
   Outcome onMetrics(const AgentMetrics& e, TimeMs now);
@@ -78,7 +78,7 @@ struct Coordinator::State {
   std::vector<StealOrder> issue(const Decision& decision, TimeMs now);
   // The task named by an unconfirmed steal will not move (done, moved elsewhere, timed out),
   // or moved as asked.
-  void resolveSteal(TaskNode& node, bool moved, TimeMs now);
+  void resolveSteal(TaskIndex task, bool moved, TimeMs now);
   void finishIfResolved(Operation& op, TimeMs now);
   void expireSteals(TimeMs now);
 };

@@ -37,7 +37,7 @@ std::vector<StealOrder> Coordinator::State::decide(TimeMs now) {
   }
   StealPlanner::Session session = planner.begin();
   Decision decision;
-  while (auto move = planner.next(agents, capability_sets, m, session)) {
+  while (auto move = planner.next(agents, tasks, capability_sets, m, session)) {
     applyMove(*move, now, decision);
   }
   planner.finish(session);
@@ -63,9 +63,10 @@ void Coordinator::State::applyMove(const Move& move, TimeMs now, Decision& decis
   }
   Operation& op = *operations.find(decision.issued[move.pair]);
   ++op.tasks_to_steal;
-  if (move.task != nullptr) {
-    op.task_ids.push_back(move.task->first);
-    move.task->second.pending_steal = op.seq;
+  if (move.task != kNoTask) {
+    op.tasks.push_back(move.task);
+    op.task_ids.push_back(tasks[move.task].id);
+    tasks[move.task].pending_steal = op.seq;
     ++source.outgoing;
     ++target.incoming;
   } else {
@@ -105,8 +106,8 @@ std::vector<StealOrder> Coordinator::State::issue(const Decision& decision, Time
   return orders;
 }
 
-void Coordinator::State::resolveSteal(TaskNode& node, bool moved, TimeMs now) {
-  TaskRecord& task = node.second;
+void Coordinator::State::resolveSteal(TaskIndex index, bool moved, TimeMs now) {
+  TaskRecord& task = tasks[index];
   Operation* op = operations.find(task.pending_steal);
   task.pending_steal = kNoOperation;
   if (op == nullptr) return;
@@ -146,11 +147,11 @@ void Coordinator::State::expireSteals(TimeMs now) {
   for (OperationSeq seq : expired) {
     Operation& op = *operations.find(seq);
     // Not confirmed in time: the tasks count with their source again.
-    for (const std::string& task_id : op.task_ids) {
-      TaskNode* node = tasks.find(task_id);
-      if (node == nullptr || node->second.pending_steal != seq) continue;
+    for (const TaskIndex task : op.tasks) {
+      // A record freed and reused since names another operation or none: seqs never repeat.
+      if (tasks[task].pending_steal != seq) continue;
       ++counters.tasks_returned;
-      resolveSteal(*node, /*moved=*/false, now);
+      resolveSteal(task, /*moved=*/false, now);
     }
     // Tasks that vanished without a word (should not happen) still end the operation.
     op.resolved = op.tasks_to_steal;

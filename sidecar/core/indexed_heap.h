@@ -64,6 +64,16 @@ class IndexedHeap {
     entries_.clear();
   }
 
+  // Replaces the contents with `entries` (agents not in any heap of the family), heapified
+  // bottom-up in O(n): cheaper than n upserts when most keys changed at once.
+  void assign(std::vector<Entry> entries) {
+    clear();
+    entries_ = std::move(entries);
+    const auto n = static_cast<std::uint32_t>(entries_.size());
+    for (std::uint32_t at = 0; at < n; ++at) setPosition(entries_[at].agent, at);
+    for (std::uint32_t at = n / kArity + 1; at-- > 0;) siftDown(at);
+  }
+
  private:
   [[nodiscard]] std::uint32_t position(AgentIndex agent) const {
     return agent < positions_->size() ? (*positions_)[agent] : kNotInHeap;

@@ -26,21 +26,26 @@ Estimate LoadModel::estimate(const Agent& agent) const {
 
 double LoadModel::sourceFinish(const Agent& agent, const Estimate& estimate) const {
   if (agent.departed) return kNever;
-  double finish = estimate.newestFinish();
+  return estimate.newestFinish() + tailDelay(agent, estimate);
+}
+
+double LoadModel::tailDelay(const Agent& agent, const Estimate& estimate) const {
   // A running task far past the typical one is likely to run long still: what its slot adds
   // beyond a typical task delays the whole queue by that share of the slots.
   // Without durations of its own there is no tail to read.
-  if (agent.held() == 0 || agent.slot_started == 0) return finish;
+  if (agent.held() == 0 || agent.slot_started == 0) return 0;
   const auto elapsed = static_cast<double>(now_ - agent.slot_started);
   if (auto rest = agent.durations.residualAfter(elapsed); rest && *rest > estimate.duration) {
-    finish += (*rest - estimate.duration) / estimate.slots;
+    return (*rest - estimate.duration) / estimate.slots;
   }
-  return finish;
+  return 0;
 }
 
-bool LoadModel::isStale(const Agent& agent) const {
-  return now_ - agent.last_seen > config_.agent_timeout_ms;
+TimeMs LoadModel::staleAt(const Agent& agent) const {
+  return agent.last_seen + config_.agent_timeout_ms;
 }
+
+bool LoadModel::isStale(const Agent& agent) const { return now_ > staleAt(agent); }
 
 // The finish-time estimate, not a task-count or cpu cap, decides whether a move helps. cpu
 // only breaks ties between targets: an agent whose slots are all running reports high cpu yet

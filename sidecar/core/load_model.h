@@ -44,6 +44,11 @@ class LoadModel {
   // past the typical one is still expected to take (from its own durations). kNever for a
   // departed agent: its tasks go first.
   [[nodiscard]] double sourceFinish(const Agent& agent, const Estimate& estimate) const;
+  // The heavy-tail part of sourceFinish: how much later than its estimate a live agent's
+  // queue finishes because its running task has run long. Changes only with events.
+  [[nodiscard]] double tailDelay(const Agent& agent, const Estimate& estimate) const;
+  // When the agent counts as stale (silent past agentTimeout), on the core's clock.
+  [[nodiscard]] TimeMs staleAt(const Agent& agent) const;
   [[nodiscard]] bool isStale(const Agent& agent) const;
   // Live, recently heard from, and not saying busy or offline.
   [[nodiscard]] bool canReceive(const Agent& agent) const;

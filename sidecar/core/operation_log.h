@@ -28,6 +28,7 @@ struct Operation {
   AgentIndex source_index = kNoAgent;
   AgentIndex target_index = kNoAgent;
   std::vector<std::string> task_ids;
+  std::vector<TaskIndex> tasks;  // the same tasks in the ledger, for expiry without lookups
   std::uint32_t tasks_to_steal = 0;
   std::uint32_t confirmed = 0;
   std::uint32_t resolved = 0;  // confirmed, or known not to move (done elsewhere, timed out)

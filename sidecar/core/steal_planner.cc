@@ -10,10 +10,9 @@ constexpr std::uint32_t kMaxMissesPerSource = 16;
 // Sources set aside in a row before a decision gives up: bounds a decision's cost when the
 // sources' tasks fit no target (capabilities), however many sources there are.
 constexpr std::size_t kMaxParkedSources = 32;
-
-std::uint64_t pairKey(AgentIndex source, AgentIndex target) {
-  return (static_cast<std::uint64_t>(source) << 32) | target;
-}
+// A refresh re-keys agent by agent while fewer than 1 in this many live agents are dirty, and
+// rebuilds the heaps beyond.
+constexpr std::size_t kRebuildShare = 8;
 
 }  // namespace
 
@@ -32,6 +31,12 @@ void StealPlanner::touchAll(const AgentTable& agents) {
 
 void StealPlanner::refresh(const AgentTable& agents, const CapabilitySets& sets,
                            const LoadModel& model) {
+  // Most agents changed at once (a sweep's expiry, a reload): heapify anew, O(n), instead of
+  // n sifts through heaps far bigger than the cache.
+  if (dirty_.size() * kRebuildShare > agents.live()) {
+    rebuild(agents, sets, model);
+    return;
+  }
   for (AgentIndex index : dirty_) {
     is_dirty_[index] = false;
     rekey(index, agents[index], sets, model);
@@ -39,30 +44,58 @@ void StealPlanner::refresh(const AgentTable& agents, const CapabilitySets& sets,
   dirty_.clear();
 }
 
+StealPlanner::Keys StealPlanner::keysOf(AgentIndex index, const Agent& agent,
+                                        const CapabilitySets& sets, const LoadModel& model) {
+  Keys keys;
+  if (!agent.in_use) return keys;
+  const Estimate e = model.estimate(agent);
+  keys.source = model.isSource(agent, e);
+  keys.source_finish = agent.departed ? kNever : e.newestFinish();
+  if (!model.canReceive(agent) || e.backlog >= model.targetCap(e)) return keys;
+  keys.group = groupOf(agent.capabilities, sets);
+  keys.target = {e.appendedFinish(), model.staleAt(agent), groups_[keys.group].scarcity, agent.cpu,
+                 index};
+  return keys;
+}
+
 void StealPlanner::rekey(AgentIndex index, const Agent& agent, const CapabilitySets& sets,
                          const LoadModel& model) {
-  if (!agent.in_use) {
-    sources_.erase(index);
-    leaveGroup(index);
-    return;
-  }
-  const Estimate e = model.estimate(agent);
-  if (model.isSource(agent, e)) {
-    sources_.upsert({agent.departed ? kNever : e.newestFinish(), index});
+  const Keys keys = keysOf(index, agent, sets, model);
+  if (keys.source) {
+    sources_.upsert({keys.source_finish, index});
   } else {
     sources_.erase(index);
   }
-  if (!model.canReceive(agent) || e.backlog >= model.targetCap(e)) {
-    leaveGroup(index);
-    return;
-  }
-  const std::uint32_t group = groupOf(agent.capabilities, sets);
-  if (index < group_of_agent_.size() && group_of_agent_[index] != group) leaveGroup(index);
+  if (index < group_of_agent_.size() && group_of_agent_[index] != keys.group) leaveGroup(index);
+  if (keys.group == kNoGroup) return;
   if (index >= group_of_agent_.size()) group_of_agent_.resize(index + 1, kNoGroup);
-  TargetHeap& heap = groups_[group].targets;
+  TargetHeap& heap = groups_[keys.group].targets;
   if (!heap.contains(index)) ++targets_;
-  heap.upsert({e.appendedFinish(), groups_[group].scarcity, agent.cpu, index});
-  group_of_agent_[index] = group;
+  heap.upsert(keys.target);
+  group_of_agent_[index] = keys.group;
+}
+
+void StealPlanner::rebuild(const AgentTable& agents, const CapabilitySets& sets,
+                           const LoadModel& model) {
+  for (AgentIndex index : dirty_) is_dirty_[index] = false;
+  dirty_.clear();
+  sources_.clear();
+  for (Group& group : groups_) group.targets.clear();
+  group_of_agent_.assign(agents.slots(), kNoGroup);
+  targets_ = 0;
+  std::vector<SourceEntry> sources;
+  std::vector<std::vector<TargetEntry>> targets(groups_.size());
+  for (AgentIndex index = 0; index < agents.slots(); ++index) {
+    const Keys keys = keysOf(index, agents[index], sets, model);
+    if (keys.source) sources.push_back({keys.source_finish, index});
+    if (keys.group == kNoGroup) continue;
+    if (keys.group >= targets.size()) targets.resize(groups_.size());  // a group made just now
+    targets[keys.group].push_back(keys.target);
+    group_of_agent_[index] = keys.group;
+    ++targets_;
+  }
+  sources_.assign(std::move(sources));
+  for (std::uint32_t g = 0; g < targets.size(); ++g) groups_[g].targets.assign(std::move(targets[g]));
 }
 
 void StealPlanner::leaveGroup(AgentIndex index) {
@@ -117,21 +150,18 @@ const std::vector<std::uint32_t>& StealPlanner::covering(SetId need, const Capab
 StealPlanner::Session StealPlanner::begin() {
   Session session;
   session.epoch_ = ++epoch_;
+  pairs_.reset();
   return session;
 }
 
-std::optional<Move> StealPlanner::next(const AgentTable& agents, const CapabilitySets& sets,
-                                       const LoadModel& model, Session& session) {
+std::optional<Move> StealPlanner::next(const AgentTable& agents, const TaskLedger& tasks,
+                                       const CapabilitySets& sets, const LoadModel& model,
+                                       Session& session) {
   refresh(agents, sets, model);
   while (targets_ > 0 && !sources_.empty() && session.parked_.size() < kMaxParkedSources) {
     const AgentIndex source = sources_.top().agent;
-    if (auto move = moveFrom(source, agents, sets, model, session)) {
-      auto [it, inserted] =
-          session.pair_index_.try_emplace(pairKey(move->source, move->target),
-                                          static_cast<std::uint32_t>(session.pair_sizes_.size()));
-      if (inserted) session.pair_sizes_.push_back(0);
-      ++session.pair_sizes_[it->second];
-      move->pair = it->second;
+    if (auto move = moveFrom(source, agents, tasks, sets, model, session)) {
+      move->pair = pairs_.add(move->source, move->target);
       return move;
     }
     sources_.erase(source);  // nothing movable now: set aside for this decision
@@ -146,37 +176,40 @@ void StealPlanner::finish(Session& session) {
 }
 
 std::optional<Move> StealPlanner::moveFrom(AgentIndex source, const AgentTable& agents,
-                                           const CapabilitySets& sets, const LoadModel& model,
-                                           Session& session) {
+                                           const TaskLedger& tasks, const CapabilitySets& sets,
+                                           const LoadModel& model, Session& session) {
   const Agent& agent = agents[source];
   const Estimate e = model.estimate(agent);
-  const double source_finish = model.sourceFinish(agent, e);
   if (source >= cursors_.size()) cursors_.resize(source + 1);
   Cursor& cursor = cursors_[source];
-  if (cursor.epoch != session.epoch_) cursor = {agent.oldest, 0, 0, session.epoch_};
+  if (cursor.epoch != session.epoch_) {
+    cursor = {agent.oldest, 0, 0, session.epoch_, agent.departed ? 0 : model.tailDelay(agent, e)};
+  }
+  const double source_finish = agent.departed ? kNever : e.newestFinish() + cursor.tail;
   while (cursor.misses < kMaxMissesPerSource) {
-    TaskNode* node = cursor.next;
+    const TaskIndex task = cursor.next;
     SetId need = kEmptySet;
-    if (node != nullptr) {
-      cursor.next = node->second.newer;
+    if (task != kNoTask) {
+      const TaskRecord& record = tasks[task];
+      cursor.next = record.newer;
       // A live agent's oldest `slots` tasks are probably running: never name them.
       if (!agent.departed && cursor.position++ < e.slots) continue;
-      if (node->second.pending_steal != kNoOperation) continue;
-      need = node->second.required;
+      if (record.pending_steal != kNoOperation) continue;
+      need = record.required;
     } else if (agent.departed || agent.count_tasks == 0 || agent.id_tasks > 0) {
       return std::nullopt;  // no named task left, and no anonymous one to give
     }
-    const AgentIndex target = bestTarget(need, source, agents, sets, model, session);
+    const AgentIndex target = bestTarget(need, source, sets, model);
     const Estimate te = target == kNoAgent ? Estimate{} : model.estimate(agents[target]);
     if (target == kNoAgent || (!agent.departed && !model.worthMoving(source_finish, te))) {
-      if (node == nullptr) return std::nullopt;
+      if (task == kNoTask) return std::nullopt;
       ++cursor.misses;
       continue;
     }
     Move move;
     move.source = source;
     move.target = target;
-    move.task = node;
+    move.task = task;
     move.source_finish = source_finish;
     move.target_finish = te.appendedFinish();
     return move;
@@ -184,26 +217,22 @@ std::optional<Move> StealPlanner::moveFrom(AgentIndex source, const AgentTable& 
   return std::nullopt;
 }
 
-AgentIndex StealPlanner::bestTarget(SetId need, AgentIndex source, const AgentTable& agents,
-                                    const CapabilitySets& sets, const LoadModel& model,
-                                    Session& session) {
+AgentIndex StealPlanner::bestTarget(SetId need, AgentIndex source, const CapabilitySets& sets,
+                                    const LoadModel& model) {
   const TargetEntry* best = nullptr;
   for (std::uint32_t g : covering(need, sets)) {
     TargetHeap& heap = groups_[g].targets;
     // Silence is the one thing that changes without an event: drop the stale as they surface.
-    while (!heap.empty() && model.isStale(agents[heap.top().agent])) {
+    while (!heap.empty() && model.now() > heap.top().stale_at) {
       const AgentIndex stale = heap.top().agent;
       leaveGroup(stale);
     }
     if (heap.empty()) continue;
     const TargetEntry& top = heap.top();
     if (top.agent == source) continue;
-    auto pair = session.pair_index_.find(pairKey(source, top.agent));
-    if (pair != session.pair_index_.end() &&
-        session.pair_sizes_[pair->second] >= model.config().max_steal_batch) {
-      continue;
-    }
-    if (best == nullptr || TargetFirst{}(top, *best)) best = &top;
+    if (best != nullptr && !TargetFirst{}(top, *best)) continue;
+    if (pairs_.size(source, top.agent) >= model.config().max_steal_batch) continue;
+    best = &top;
   }
   return best == nullptr ? kNoAgent : best->agent;
 }

@@ -26,15 +26,16 @@
 #include "sidecar/core/agent_table.h"
 #include "sidecar/core/indexed_heap.h"
 #include "sidecar/core/load_model.h"
+#include "sidecar/core/pair_table.h"
 #include "sidecar/core/task_ledger.h"
 
 namespace wss::core {
 
-// One task to move: `task` null for an anonymous task of a count-only fleet.
+// One task to move: `task` kNoTask for an anonymous task of a count-only fleet.
 struct Move {
   AgentIndex source = kNoAgent;
   AgentIndex target = kNoAgent;
-  TaskNode* task = nullptr;
+  TaskIndex task = kNoTask;
   std::uint32_t pair = 0;  // the decision's (source, target) pairs, numbered from 0 as they appear
   double source_finish = 0;  // estimates when it was chosen, for the reason
   double target_finish = 0;
@@ -47,8 +48,6 @@ class StealPlanner {
    private:
     friend class StealPlanner;
     std::uint32_t epoch_ = 0;  // cursors stamped with another epoch are from older decisions
-    std::unordered_map<std::uint64_t, std::uint32_t> pair_index_;  // (source, target) -> pair
-    std::vector<std::uint32_t> pair_sizes_;                        // tasks per pair
     std::vector<AgentIndex> parked_;  // sources set aside: nothing movable this decision
   };
 
@@ -70,8 +69,9 @@ class StealPlanner {
   [[nodiscard]] bool hasTargets() const { return targets_ > 0; }
   // The next move of a decision, or nullopt when nothing more is worth moving. The caller
   // applies each move to the state (and touches both agents) before asking for the next.
-  [[nodiscard]] std::optional<Move> next(const AgentTable& agents, const CapabilitySets& sets,
-                                         const LoadModel& model, Session& session);
+  [[nodiscard]] std::optional<Move> next(const AgentTable& agents, const TaskLedger& tasks,
+                                         const CapabilitySets& sets, const LoadModel& model,
+                                         Session& session);
   // Ends a decision: sources it set aside are re-keyed at the next one.
   void finish(Session& session);
 
@@ -87,6 +87,7 @@ class StealPlanner {
   };
   struct TargetEntry {
     double finish;           // when a task appended now would finish
+    TimeMs stale_at;         // silence changes no key: the entry knows when it goes stale
     std::uint32_t scarcity;  // capabilities it has: keep the rich ones for tasks needing them
     float cpu;
     AgentIndex agent;
@@ -102,10 +103,11 @@ class StealPlanner {
   using SourceHeap = IndexedHeap<SourceEntry, SourceFirst>;
   using TargetHeap = IndexedHeap<TargetEntry, TargetFirst>;
   struct Cursor {
-    TaskNode* next = nullptr;  // next task to consider, walking oldest -> newest
+    TaskIndex next = kNoTask;  // next task to consider, walking oldest -> newest
     std::uint32_t position = 0;
     std::uint32_t misses = 0;
     std::uint32_t epoch = 0;
+    double tail = 0;  // LoadModel::tailDelay, fixed within a decision
   };
   struct Group {
     SetId capabilities;
@@ -115,18 +117,29 @@ class StealPlanner {
   };
   static constexpr std::uint32_t kNoGroup = kNotInHeap;
 
+  // Where an agent belongs as of now: the source heap or not, and which target group.
+  struct Keys {
+    bool source = false;
+    double source_finish = 0;
+    std::uint32_t group = kNoGroup;
+    TargetEntry target{};
+  };
+
   void refresh(const AgentTable& agents, const CapabilitySets& sets, const LoadModel& model);
+  Keys keysOf(AgentIndex index, const Agent& agent, const CapabilitySets& sets,
+              const LoadModel& model);
+  void rebuild(const AgentTable& agents, const CapabilitySets& sets, const LoadModel& model);
   void rekey(AgentIndex index, const Agent& agent, const CapabilitySets& sets,
              const LoadModel& model);
   void leaveGroup(AgentIndex index);
   std::uint32_t groupOf(SetId capabilities, const CapabilitySets& sets);
   const std::vector<std::uint32_t>& covering(SetId need, const CapabilitySets& sets);
   [[nodiscard]] std::optional<Move> moveFrom(AgentIndex source, const AgentTable& agents,
-                                             const CapabilitySets& sets, const LoadModel& model,
-                                             Session& session);
+                                             const TaskLedger& tasks, const CapabilitySets& sets,
+                                             const LoadModel& model, Session& session);
   // The capable target that would finish a task needing `need` first, or kNoAgent.
-  AgentIndex bestTarget(SetId need, AgentIndex source, const AgentTable& agents,
-                        const CapabilitySets& sets, const LoadModel& model, Session& session);
+  AgentIndex bestTarget(SetId need, AgentIndex source, const CapabilitySets& sets,
+                        const LoadModel& model);
 
   std::vector<std::uint32_t> source_pos_;
   std::vector<std::uint32_t> target_pos_;
@@ -138,6 +151,7 @@ class StealPlanner {
   std::unordered_map<SetId, std::vector<std::uint32_t>> covering_;  // need -> groups
   std::size_t targets_ = 0;
   std::vector<Cursor> cursors_;  // by source, for the decision of the same epoch
+  PairTable pairs_;              // of the current decision
   std::uint32_t epoch_ = 0;
   std::vector<AgentIndex> dirty_;
   std::vector<bool> is_dirty_;

@@ -4,45 +4,58 @@
 
 namespace wss::core {
 
-std::pair<TaskNode*, bool> TaskLedger::emplace(const std::string& id) {
-  auto [it, inserted] = tasks_.try_emplace(id);
-  return {&*it, inserted};
-}
-
-TaskNode* TaskLedger::find(const std::string& id) {
-  auto it = tasks_.find(id);
-  return it == tasks_.end() ? nullptr : &*it;
-}
-
-void TaskLedger::erase(TaskNode& node, AgentTable& agents) {
-  unlink(node, agents);
-  tasks_.erase(node.first);
-}
-
-void TaskLedger::link(TaskNode& node, AgentIndex owner, AgentTable& agents) {
-  Agent& agent = agents[owner];
-  TaskRecord& task = node.second;
-  task.owner = owner;
-  task.older = agent.newest;
-  task.newer = nullptr;
-  if (agent.newest != nullptr) {
-    agent.newest->second.newer = &node;
+std::pair<TaskIndex, bool> TaskLedger::emplace(std::string_view id) {
+  if (const TaskIndex known = find(id); known != kNoTask) return {known, false};
+  TaskIndex task;
+  if (free_.empty()) {
+    task = static_cast<TaskIndex>(records_.size());
+    records_.emplace_back();
   } else {
-    agent.oldest = &node;
+    task = free_.back();
+    free_.pop_back();
   }
-  agent.newest = &node;
+  records_[task].id.assign(id);
+  index_.insert(id, task);
+  return {task, true};
+}
+
+TaskIndex TaskLedger::find(std::string_view id) const {
+  const std::uint32_t at = index_.find(id, idOf());
+  return at == FlatIndex::kNone ? kNoTask : at;
+}
+
+void TaskLedger::erase(TaskIndex task, AgentTable& agents) {
+  unlink(task, agents);
+  index_.erase(records_[task].id, idOf());
+  // Reset: a reused record starts clean, and an id too long to sit inline is freed.
+  records_[task] = TaskRecord{};
+  free_.push_back(task);
+}
+
+void TaskLedger::link(TaskIndex task, AgentIndex owner, AgentTable& agents) {
+  Agent& agent = agents[owner];
+  TaskRecord& record = records_[task];
+  record.owner = owner;
+  record.older = agent.newest;
+  record.newer = kNoTask;
+  if (agent.newest != kNoTask) {
+    records_[agent.newest].newer = task;
+  } else {
+    agent.oldest = task;
+  }
+  agent.newest = task;
   ++agent.id_tasks;
 }
 
-void TaskLedger::unlink(TaskNode& node, AgentTable& agents) {
-  TaskRecord& task = node.second;
-  Agent& agent = agents[task.owner];
-  (task.older != nullptr ? task.older->second.newer : agent.oldest) = task.newer;
-  (task.newer != nullptr ? task.newer->second.older : agent.newest) = task.older;
-  task.older = task.newer = nullptr;
+void TaskLedger::unlink(TaskIndex task, AgentTable& agents) {
+  TaskRecord& record = records_[task];
+  Agent& agent = agents[record.owner];
+  (record.older != kNoTask ? records_[record.older].newer : agent.oldest) = record.newer;
+  (record.newer != kNoTask ? records_[record.newer].older : agent.newest) = record.older;
+  record.older = record.newer = kNoTask;
   assert(agent.id_tasks > 0);
   --agent.id_tasks;
-  task.owner = kNoAgent;
+  record.owner = kNoAgent;
 }
 
 }  // namespace wss::core
