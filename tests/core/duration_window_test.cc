@@ -57,3 +57,36 @@ TEST_CASE("the expected rest of a running task grows with how long it has run") 
 
 }  // namespace
 }  // namespace wss::core
+
+namespace wss::core {
+namespace {
+
+TEST_CASE("samples keep whole milliseconds exactly, and long ones within 0.04 %") {
+  for (double ms : {0.0, 1.0, 499.0, 500.0, 32767.0}) {
+    CHECK(DurationWindow::decode(DurationWindow::encode(ms)) == ms);
+  }
+  CHECK(DurationWindow::decode(DurationWindow::encode(250.4)) == 250);
+  for (double ms = 32768; ms < 2.6e9; ms *= 1.37) {
+    CHECK(DurationWindow::decode(DurationWindow::encode(ms)) == Approx(ms).epsilon(0.0004));
+  }
+  // Larger codes are longer durations, across the switch to the log scale too.
+  CHECK(DurationWindow::encode(32767) < DurationWindow::encode(32768));
+  CHECK(DurationWindow::encode(40000) < DurationWindow::encode(40100));
+  CHECK(DurationWindow::decode(DurationWindow::encode(30.0 * 24 * 3600 * 1000)) ==
+        Approx(30.0 * 24 * 3600 * 1000).epsilon(0.0004));
+}
+
+TEST_CASE("a window grown by a reload keeps its samples and fills up to the new size") {
+  DurationWindow w;
+  for (int i = 1; i <= 4; ++i) w.record(i * 100, 4);
+  w.record(500, 6);
+  CHECK(w.count() == 5);
+  CHECK(*w.mean() == Approx(300));
+  w.record(600, 6);
+  w.record(700, 6);  // the ring is full: 100 drops out
+  CHECK(w.count() == 6);
+  CHECK(*w.mean() == Approx((200 + 300 + 400 + 500 + 600 + 700) / 6.0));
+}
+
+}  // namespace
+}  // namespace wss::core
