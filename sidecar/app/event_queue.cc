@@ -91,7 +91,13 @@ PushResult EventQueue::push(WorkItem item) {
 }
 
 bool EventQueue::popAll(std::vector<WorkItem>& out, Deadline deadline) {
-  out.clear();
+  // The two buffers trade places each pop and a burst grows both to its peak: let go of a big
+  // one, so memory returns once the burst has drained.
+  if (out.capacity() > kRetainedCapacity) {
+    std::vector<WorkItem>().swap(out);
+  } else {
+    out.clear();
+  }
   std::unique_lock lock(mutex_);
   ready_.wait_until(lock, deadline, [this] { return closed_ || !items_.empty(); });
   out.swap(items_);

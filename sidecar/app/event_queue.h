@@ -39,6 +39,9 @@ struct ShedCounts {
 
 class EventQueue {
  public:
+  // Items of capacity a consumer's buffer keeps between pops; beyond, it is freed.
+  static constexpr std::size_t kRetainedCapacity = 16384;
+
   using Deadline = std::chrono::steady_clock::time_point;
 
   explicit EventQueue(QueueBounds bounds = {}) : bounds_(bounds) {}

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <string>
 
+#include "sidecar/app/allocator.h"
 #include "sidecar/app/app.h"
 #include "sidecar/app/command_line.h"
 #include "sidecar/app/logging.h"
@@ -13,8 +14,10 @@
 #endif
 
 int main(int argc, char** argv) {
-  // Before any thread exists, so every thread inherits the mask (see signals.h).
+  // Before any thread exists, so every thread inherits the mask (see signals.h), and every
+  // allocation follows the daemon's allocator settings (see allocator.h).
   wss::app::blockHandledSignals();
+  wss::app::tuneAllocator();
 
   constexpr const char* kProgram = "work-stealing-sidecar";
   const wss::app::CommandLine command_line = wss::app::parseCommandLine(argc, argv);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "sidecar/app/allocator.h"
 #include "sidecar/app/config_diff.h"
 #include "sidecar/codec/codec.h"
 
@@ -20,6 +21,8 @@ constexpr core::TimeMs kMaxSleepMs = 1000;
 // delays requests and rounds by well under a millisecond.
 constexpr auto kCoalesceNap = std::chrono::microseconds(300);
 constexpr std::size_t kSmallBatch = 256;
+// A batch this big means a backlog: once it is worked off, free memory goes back to the kernel.
+constexpr std::size_t kBurstBatch = 50'000;
 constexpr core::TimeMs kSnapshotIntervalMs = 1000;
 
 std::string joined(const std::vector<std::string>& items) {
@@ -87,6 +90,11 @@ void OwnerLoop::run() {
     }
     const std::size_t handled = batch.size();
     next = turn(batch);
+    if (handled >= kBurstBatch) burst_drained_ = false;
+    if (handled < kSmallBatch && !burst_drained_) {
+      returnFreeMemory();  // the burst's buffers are freed by now
+      burst_drained_ = true;
+    }
     if (handled > 0 && handled < kSmallBatch) std::this_thread::sleep_for(kCoalesceNap);
   }
   publishSnapshot(deps_.clock.nowMs());
@@ -217,6 +225,7 @@ core::TimeMs OwnerLoop::runTimers(core::TimeMs now) {
   }
   if (now >= next_maintenance_ms_) {
     coordinator_.performMaintenance(now);
+    returnFreeMemory();
     next_maintenance_ms_ = now + config_.maintenance_interval_ms;
   }
   steal_log_.flushIfDue(now);

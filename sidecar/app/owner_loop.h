@@ -89,6 +89,7 @@ class OwnerLoop {
   core::TimeMs next_steal_ms_ = 0;
   std::optional<core::TimeMs> next_react_ms_;  // set while a reactive decision is due
   core::TimeMs next_maintenance_ms_ = 0;
+  bool burst_drained_ = true;  // false from a backlog's batch until the queue is short again
   core::TimeMs next_snapshot_ms_ = 0;
 
   std::uint64_t events_processed_ = 0;

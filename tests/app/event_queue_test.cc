@@ -51,6 +51,24 @@ TEST_CASE("popAll takes everything queued in one batch and clears what it is giv
   CHECK(Clock::now() - before >= 45ms);
 }
 
+TEST_CASE("a burst's buffers are let go once it has been worked off") {
+  EventQueue queue;
+  std::vector<WorkItem> out;
+  for (std::size_t i = 0; i < 3 * EventQueue::kRetainedCapacity; ++i) {
+    REQUIRE(queue.push(testing::assigned("a", "t-" + std::to_string(i))) == PushResult::kQueued);
+  }
+  REQUIRE(queue.popAll(out, Clock::now()));
+  REQUIRE(out.size() == 3 * EventQueue::kRetainedCapacity);
+  // The two buffers trade places at each pop: after two more, neither may still be the
+  // burst's size.
+  for (int pop = 0; pop < 2; ++pop) {
+    REQUIRE(queue.push(testing::assigned("a", "t-next")) == PushResult::kQueued);
+    REQUIRE(queue.popAll(out, Clock::now()));
+    REQUIRE(out.size() == 1);
+  }
+  CHECK(out.capacity() <= EventQueue::kRetainedCapacity);
+}
+
 TEST_CASE("depth counts what is queued - maxDepth keeps the highest") {
   EventQueue queue;
   CHECK(queue.depth() == 0);
