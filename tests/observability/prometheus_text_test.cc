@@ -13,8 +13,8 @@ namespace wss::observability {
 namespace {
 
 using namespace std::chrono_literals;
-using wss::testing::runCommand;
 using testing::sampleSnapshot;
+using wss::testing::runCommand;
 
 bool contains(const std::string& text, const std::string& line) {
   return text.find(line + "\n") != std::string::npos;
