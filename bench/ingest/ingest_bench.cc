@@ -17,14 +17,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "bench/common/child_process.h"
 #include "bench/common/nats_client.h"
 #include "bench/ingest/event_mix.h"
+#include "tests/support/process.h"
 
 namespace {
 
@@ -224,7 +225,7 @@ struct Progress {
 // `published` is set, stops rising: a reply at least `settle_ms` after the last rise shows no rise.
 // Unanswered polls (a busy sidecar) never count as settled; a minute without any answer is an
 // error.
-Progress pollUntilSettled(NatsClient& client, wss::bench::ChildProcess& sidecar,
+Progress pollUntilSettled(NatsClient& client, wss::testing::ChildProcess& sidecar,
                           const std::atomic<bool>& published, std::uint64_t base,
                           std::uint64_t target, int settle_ms) {
   Progress p;
@@ -271,10 +272,10 @@ Measurement runSidecar(const Args& args, const wss::bench::EventMix& mix, const 
         << "log:\n  level: warn\n";
   }
   std::string error;
-  auto sidecar =
-      wss::bench::ChildProcess::start({args.sidecar, "--config", config_file}, log_file, &error);
-  if (!sidecar) {
-    m.error = "cannot start sidecar: " + error;
+  auto sidecar = std::make_unique<wss::testing::ChildProcess>(
+      std::vector<std::string>{args.sidecar, "--config", config_file}, log_file);
+  if (!sidecar->started()) {
+    m.error = "cannot start sidecar: " + sidecar->error();
     return m;
   }
   auto client = NatsClient::connect(args.nats_url, "ingest-bench-stats", &error);
@@ -330,7 +331,7 @@ Measurement runSidecar(const Args& args, const wss::bench::EventMix& mix, const 
   m.rejected = rejected - base_rejected;
   m.total_s = secondsSince(t0, last_change);
   m.ok = m.error.empty();
-  sidecar->stop(5000);
+  sidecar->stop(std::chrono::seconds(5));
   return m;
 }
 

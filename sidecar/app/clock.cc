@@ -10,4 +10,10 @@ core::TimeMs SteadyClock::nowMs() const {
       .count();
 }
 
+std::int64_t SteadyClock::nowNs() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace wss::app

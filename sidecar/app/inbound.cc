@@ -1,7 +1,5 @@
 #include "sidecar/app/inbound.h"
 
-#include <spdlog/spdlog.h>
-
 namespace wss::app {
 
 const std::string& subjectOf(const config::SubjectsConfig& subjects, codec::EventKind kind) {
@@ -56,12 +54,9 @@ void Inbound::onEvent(codec::EventKind kind, const std::string& subject,
     counters_.rejected[indexOf(kind)].fetch_add(1, std::memory_order_relaxed);
     // One line per subject and reason per second; the reason never includes the payload.
     const std::string reason = subject + ": " + decoded.error;
-    if (auto suppressed = throttle_.admit(reason, std::chrono::steady_clock::now())) {
-      spdlog::warn("dropped a bad message on '{}' ({}, {} bytes): {}{}",
+    throttle_.warn(reason, "dropped a bad message on '{}' ({}, {} bytes): {}",
                    std::string(message.subject), codec::contentType(encoding),
-                   message.payload.size(), decoded.error,
-                   *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
-    }
+                   message.payload.size(), decoded.error);
     return;
   }
   if (queue_.push(InboundEvent{kind, std::move(decoded.event)}) == PushResult::kShed) {
@@ -70,12 +65,10 @@ void Inbound::onEvent(codec::EventKind kind, const std::string& subject,
 }
 
 void Inbound::warnShed(const std::string& subject) {
-  if (auto suppressed = throttle_.admit(subject + ": shed", std::chrono::steady_clock::now())) {
-    spdlog::warn(
-        "event queue full (the owner thread is behind): shed a message on '{}'; see "
-        "shedEvents in work.stats{}",
-        subject, *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
-  }
+  throttle_.warn(subject + ": shed",
+                 "event queue full (the owner thread is behind): shed a message on '{}'; see "
+                 "shedEvents in work.stats",
+                 subject);
 }
 
 void Inbound::onRequest(Service service, const std::string& subject,
@@ -83,11 +76,8 @@ void Inbound::onRequest(Service service, const std::string& subject,
   counters_.requests_received.fetch_add(1, std::memory_order_relaxed);
   if (message.reply.empty()) {
     counters_.requests_without_reply.fetch_add(1, std::memory_order_relaxed);
-    if (auto suppressed =
-            throttle_.admit(subject + ": no reply subject", std::chrono::steady_clock::now())) {
-      spdlog::warn("dropped a request on '{}' without a reply subject{}", subject,
-                   *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
-    }
+    throttle_.warn(subject + ": no reply subject",
+                   "dropped a request on '{}' without a reply subject", subject);
     return;
   }
   ServiceRequest request;

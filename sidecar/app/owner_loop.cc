@@ -67,7 +67,8 @@ const std::string& agentOf(const core::Event& event) {
 OwnerLoop::OwnerLoop(config::Config config, OwnerLoopDeps deps)
     : config_(std::move(config)),
       deps_(std::move(deps)),
-      coordinator_(withBootId(config_.stealing)) {
+      coordinator_(withBootId(config_.stealing)),
+      throttle_(deps_.clock) {
   started_ms_ = deps_.clock.nowMs();
   next_steal_ms_ = started_ms_ + config_.stealing.steal_interval_ms;
   next_maintenance_ms_ = started_ms_ + config_.maintenance_interval_ms;
@@ -84,6 +85,7 @@ void OwnerLoop::run() {
   core::TimeMs next = turn(batch);
   for (;;) {
     const core::TimeMs wait = std::clamp<core::TimeMs>(next - deps_.clock.nowMs(), 0, kMaxSleepMs);
+    // A real wait: its deadline is on steady_clock (see clock.h).
     if (!deps_.queue.popAll(batch,
                             std::chrono::steady_clock::now() + std::chrono::milliseconds(wait))) {
       break;  // closed and drained: shutdown
@@ -110,7 +112,7 @@ core::TimeMs OwnerLoop::turn(std::vector<WorkItem>& items) {
   if (!next_react_ms_ && coordinator_.wantsDecision()) {
     next_react_ms_ = now + config_.stealing.reactive_delay_ms;
   }
-  if (deps_.heartbeat != nullptr) deps_.heartbeat->beat(std::chrono::steady_clock::now());
+  if (deps_.heartbeat != nullptr) deps_.heartbeat->beat(deps_.clock.nowMs());
   return runTimers(deps_.clock.nowMs());
 }
 
@@ -118,11 +120,9 @@ void OwnerLoop::handle(InboundEvent& event, core::TimeMs now) {
   const core::Outcome outcome = coordinator_.apply(event.event, now);
   if (core::isRejected(outcome)) {
     const std::string_view why = outcomeText(outcome);
-    if (auto suppressed = throttle_.admit(std::string(why), std::chrono::steady_clock::now())) {
-      spdlog::warn("event from '{}' on '{}' {}{}", agentOf(event.event).substr(0, 64),
-                   subjectOf(config_.subjects, event.kind), why,
-                   *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
-    }
+    throttle_.warn(std::string(why), "event from '{}' on '{}' {}",
+                   agentOf(event.event).substr(0, 64), subjectOf(config_.subjects, event.kind),
+                   why);
     return;
   }
   ++events_processed_;
@@ -158,11 +158,7 @@ void OwnerLoop::handle(const ServiceRequest& request, core::TimeMs now) {
   } else {
     ++requests_rejected_;
     const std::string& subject = subjectOf(config_.subjects, request.service);
-    if (auto suppressed =
-            throttle_.admit(subject + ": bad request", std::chrono::steady_clock::now())) {
-      spdlog::warn("bad {} request: {}{}", subject, answer.body,
-                   *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
-    }
+    throttle_.warn(subject + ": bad request", "bad {} request: {}", subject, answer.body);
   }
   reply(request, answer);
 }
@@ -174,12 +170,9 @@ void OwnerLoop::reply(const ServiceRequest& request, const Reply& answer) {
   const Reply fallback = errorReply("reply could not be sent (" + status.error +
                                     "); ask for fewer items with {\"limit\": N}");
   transport::Status second = deps_.bus.publish(request.reply, fallback.body, kReplyContentType);
-  if (auto suppressed = throttle_.admit("reply failed", std::chrono::steady_clock::now())) {
-    spdlog::warn("{} reply of {} bytes failed: {}{}{}",
+  throttle_.warn("reply failed", "{} reply of {} bytes failed: {}{}",
                  subjectOf(config_.subjects, request.service), answer.body.size(), status.error,
-                 second.ok ? "" : "; the error reply too",
-                 *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
-  }
+                 second.ok ? "" : "; the error reply too");
 }
 
 void OwnerLoop::handle(const ReloadRequest& /*request*/, core::TimeMs /*now*/) {
@@ -238,10 +231,11 @@ core::TimeMs OwnerLoop::runTimers(core::TimeMs now) {
 }
 
 void OwnerLoop::stealRound(core::TimeMs now) {
-  const auto started = std::chrono::steady_clock::now();
+  const std::int64_t started_ns = deps_.clock.nowNs();
   const std::vector<core::StealOrder> orders = coordinator_.stealRound(now);
   if (deps_.steal_round_histogram != nullptr) {
-    deps_.steal_round_histogram->observe(std::chrono::steady_clock::now() - started);
+    deps_.steal_round_histogram->observe(
+        std::chrono::nanoseconds(deps_.clock.nowNs() - started_ns));
   }
   steal_log_.round(orders, publishOrders(orders), now);
 }
@@ -259,11 +253,8 @@ std::size_t OwnerLoop::publishOrders(const std::vector<core::StealOrder>& orders
     transport::Status status = deps_.bus.publish(config_.subjects.work_steal, bytes, content_type);
     if (!status.ok) {
       ++steal_publish_failures_;
-      if (auto suppressed = throttle_.admit("steal publish", std::chrono::steady_clock::now())) {
-        spdlog::warn("steal {} not published ({}); it will fail unconfirmed{}", order.operation_id,
-                     status.error,
-                     *suppressed > 0 ? fmt::format(" ({} similar suppressed)", *suppressed) : "");
-      }
+      throttle_.warn("steal publish", "steal {} not published ({}); it will fail unconfirmed",
+                     order.operation_id, status.error);
       continue;
     }
     ++published;

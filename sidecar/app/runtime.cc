@@ -23,7 +23,7 @@ using std::chrono::steady_clock;
 constexpr milliseconds kMaxShutdownBudget{3500};
 constexpr milliseconds kSignalPoll{250};
 // /healthz fails when the owner thread has not turned for this long (it turns every second).
-constexpr auto kMaxOwnerSilence = std::chrono::seconds(10);
+constexpr core::TimeMs kMaxOwnerSilenceMs = 10'000;
 
 }  // namespace
 
@@ -32,8 +32,9 @@ Runtime::Runtime(const config::Config& config)
       budget_(std::clamp(milliseconds(config.nats.drain_timeout_ms), milliseconds(100),
                          kMaxShutdownBudget)),
       boot_id_(makeBootId()),
+      throttle_(clock_),
       inbound_(queue_, counters_, throttle_),
-      heartbeat_(steady_clock::now()) {}
+      heartbeat_(clock_.nowMs()) {}
 
 std::optional<int> Runtime::start() {
   // Before any subscription exists, so before any cnats thread decodes (see codec.h).
@@ -59,7 +60,7 @@ std::optional<int> Runtime::serveHttp() {
   if (!config_.http.enabled) return std::nullopt;
   observability::HttpCallbacks callbacks;
   callbacks.snapshot = [this] { return metrics_.latest(); };
-  callbacks.live = [this] { return heartbeat_.alive(steady_clock::now(), kMaxOwnerSilence); };
+  callbacks.live = [this] { return heartbeat_.alive(clock_.nowMs(), kMaxOwnerSilenceMs); };
   callbacks.ready = [this] {
     const transport::Connection* connection = ready_connection_.load(std::memory_order_acquire);
     return connection != nullptr && connection->connected();
@@ -96,7 +97,7 @@ void Runtime::startOwner() {
                                         boot_id_, &metrics_, &heartbeat_, &steal_round_histogram_});
   // The first connection attempts in start() may have taken up to 2 x nats.connectTimeout per
   // server: that wait is not an owner-thread stall.
-  heartbeat_.beat(steady_clock::now());
+  heartbeat_.beat(clock_.nowMs());
   owner_thread_ = std::thread([this] {
     try {
       owner_->run();
@@ -193,14 +194,13 @@ void Runtime::reportHttpSaturation() {
   if (!http_) return;
   const observability::HttpServerStats stats = http_->stats();
   if (stats.queued_at_capacity <= http_queued_reported_) return;
-  const std::optional<std::uint64_t> admitted =
-      throttle_.admit("http: saturated", steady_clock::now());
-  if (!admitted) return;
-  spdlog::warn(
-      "HTTP: {} connections had to wait for a thread (all {} busy; {} connections so far): "
-      "slow or idle clients on {}",
-      stats.queued_at_capacity - http_queued_reported_, stats.threads, stats.connections,
-      config_.http.listen);
+  if (!throttle_.warn("http: saturated",
+                      "HTTP: {} connections had to wait for a thread (all {} busy; {} "
+                      "connections so far): slow or idle clients on {}",
+                      stats.queued_at_capacity - http_queued_reported_, stats.threads,
+                      stats.connections, config_.http.listen)) {
+    return;
+  }
   http_queued_reported_ = stats.queued_at_capacity;
 }
 

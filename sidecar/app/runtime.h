@@ -87,11 +87,11 @@ class Runtime {
   std::optional<transport::NatsLibrary> library_;
   // Used by the subscriptions' callbacks, the HTTP handlers and the owner thread: declared
   // before the connection and the HTTP server, so they outlive every callback.
+  SteadyClock clock_;  // the one time source of this run (clock.h)
   EventQueue queue_;
   InboundCounters counters_;
   LogThrottle throttle_;
   Inbound inbound_;
-  SteadyClock clock_;
   observability::SnapshotSlot metrics_;
   observability::Heartbeat heartbeat_;
   observability::Histogram steal_round_histogram_;

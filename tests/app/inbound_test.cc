@@ -6,15 +6,23 @@
 #include <chrono>
 #include <set>
 
+#include "tests/app/captured_log.h"
+#include "tests/app/fakes.h"
+
 namespace wss::app {
 namespace {
 
 using std::chrono::steady_clock;
+using testing::CapturedLog;
+using testing::ManualClock;
 
 struct Harness {
+  explicit Harness(QueueBounds bounds = {}) : queue(bounds) {}
+
+  ManualClock clock;
   EventQueue queue;
   InboundCounters counters;
-  LogThrottle throttle;
+  LogThrottle throttle{clock};
   Inbound inbound{queue, counters, throttle};
 
   std::vector<WorkItem> drain() {
@@ -89,6 +97,46 @@ TEST_CASE("requests are copied and queued - without a reply subject they are cou
   CHECK(second.payload.empty());
   CHECK(h.counters.requests_received == 3);
   CHECK(h.counters.requests_without_reply == 1);
+}
+
+TEST_CASE("bad events are logged once per second per reason - the next line counts the rest") {
+  Harness h;
+  CapturedLog log;
+  auto on_assigned = h.inbound.eventHandler(codec::EventKind::kTaskAssigned, "task.assigned");
+  for (int i = 0; i < 5; ++i) on_assigned(message(R"({"taskId":"t"})"));  // no agentId
+  CHECK(log.lines() == 1);
+  CHECK_THAT(log.text(), Catch::Contains("dropped a bad message on 'subject'") &&
+                             !Catch::Contains("suppressed"));
+  on_assigned(message("{not json"));  // another reason: its own line
+  CHECK(log.lines() == 2);
+  log.clear();
+  h.clock.advance(1000);
+  on_assigned(message(R"({"taskId":"t"})"));
+  CHECK(log.lines() == 1);
+  CHECK_THAT(log.text(), Catch::EndsWith("(4 similar suppressed)\n"));
+  CHECK(h.counters.rejected[indexOf(codec::EventKind::kTaskAssigned)] == 7);
+}
+
+TEST_CASE("shed messages and requests without a reply are logged rate-limited") {
+  Harness h(QueueBounds{.max_items = 1});
+  CapturedLog log;
+  auto on_failed = h.inbound.eventHandler(codec::EventKind::kTaskFailed, "task.failed");
+  for (int i = 0; i < 3; ++i) on_failed(message(R"({"agentId":"a","taskId":"t"})"));
+  CHECK(log.lines() == 1);  // the first is queued, the next two shed: one line
+  CHECK_THAT(log.text(), Catch::Contains("shed a message on 'task.failed'"));
+  auto on_stats = h.inbound.serviceHandler(Service::kStats, "work.stats");
+  on_stats(message("", "", ""));
+  on_stats(message("", "", ""));
+  CHECK(log.lines() == 2);
+  CHECK_THAT(log.text(), Catch::Contains("on 'work.stats' without a reply subject"));
+  log.clear();
+  h.clock.advance(1000);
+  on_failed(message(R"({"agentId":"a","taskId":"t"})"));
+  on_stats(message("", "", ""));
+  CHECK(log.lines() == 2);
+  CHECK_THAT(log.text(), Catch::Contains("work.stats (1 similar suppressed)") &&
+                             Catch::Contains("'work.stats' without a reply subject (1 similar"));
+  CHECK(h.queue.shed().task_events == 3);
 }
 
 TEST_CASE("every event kind has its own index - /metrics kind and subject") {

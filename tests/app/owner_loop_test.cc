@@ -237,7 +237,7 @@ TEST_CASE("a reply the bus refuses is replaced by an error reply") {
 
 TEST_CASE("bad events are counted - never reach the coordinator - and show in work.stats") {
   Loop l;
-  LogThrottle throttle;
+  LogThrottle throttle{l.clock};
   Inbound inbound(l.queue, l.counters, throttle);
   auto on_assigned = inbound.eventHandler(codec::EventKind::kTaskAssigned, "task.assigned");
   auto on_completed = inbound.eventHandler(codec::EventKind::kTaskCompleted, "task.completed");
@@ -352,6 +352,29 @@ TEST_CASE("a reload can turn stealing off") {
   l.clock.advance(2000);
   l.turn();
   CHECK(l.bus.on("fleet.steal").empty());
+}
+
+}  // namespace
+}  // namespace wss::app
+
+namespace wss::app {
+namespace {
+
+TEST_CASE("the owner loop beats the heartbeat on the injected clock - so liveness follows it") {
+  FakeBus bus;
+  EventQueue queue;
+  InboundCounters counters;
+  ManualClock clock;
+  observability::Heartbeat heartbeat(clock.nowMs());
+  OwnerLoopDeps deps{bus, queue, counters, clock, {}, "", nullptr, &heartbeat};
+  OwnerLoop loop(baseConfig(), deps);
+  std::vector<WorkItem> none;
+  clock.advance(60'000);
+  CHECK_FALSE(heartbeat.alive(clock.nowMs(), 10'000));  // a minute without a turn
+  loop.turn(none);
+  CHECK(heartbeat.alive(clock.nowMs(), 10'000));
+  clock.advance(10'001);
+  CHECK_FALSE(heartbeat.alive(clock.nowMs(), 10'000));
 }
 
 }  // namespace

@@ -1,38 +1,14 @@
 // Steal info lines: one per round, at most one per interval for reactive decisions.
 #include "sidecar/app/steal_log.h"
 
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <catch2/catch.hpp>
-#include <memory>
-#include <sstream>
+
+#include "tests/app/captured_log.h"
 
 namespace wss::app {
 namespace {
 
-// Sends spdlog's default logger to a string while alive.
-class CapturedLog {
- public:
-  CapturedLog() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    sink->set_pattern("%v");
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
-  }
-  ~CapturedLog() { spdlog::set_default_logger(previous_); }
-  CapturedLog(const CapturedLog&) = delete;
-  CapturedLog& operator=(const CapturedLog&) = delete;
-  [[nodiscard]] std::size_t lines() const {
-    const std::string text = out_.str();
-    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-  }
-  [[nodiscard]] std::string text() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+using testing::CapturedLog;
 
 std::vector<core::StealOrder> orders(std::uint32_t tasks, const std::string& id) {
   core::StealOrder o;

@@ -11,14 +11,14 @@
 
 #include "sidecar/observability/endpoints.h"
 #include "tests/observability/sample_snapshot.h"
-#include "tests/observability/test_process.h"
+#include "tests/support/loopback.h"
 
 namespace wss::observability {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::IdleConnection;
-using testing::rawExchange;
+using wss::testing::IdleConnection;
+using wss::testing::rawExchange;
 
 // An HttpServer on a free loopback port whose answers the test steers through atomics.
 struct Fixture {

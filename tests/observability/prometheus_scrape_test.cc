@@ -15,7 +15,8 @@
 #include "sidecar/observability/snapshot_slot.h"
 #include "tests/observability/prometheus_server.h"
 #include "tests/observability/sample_snapshot.h"
-#include "tests/observability/test_process.h"
+#include "tests/support/loopback.h"
+#include "tests/support/process.h"
 #ifdef WSS_SIDECAR_BINARY
 #include <httplib.h>
 
@@ -78,17 +79,17 @@ class SnapshotTarget : public ScrapeTarget {
 // The daemon on a loopback HTTP port, fed through nats-server by a test fleet.
 class DaemonTarget : public ScrapeTarget {
  public:
-  DaemonTarget() : http_port_(testing::freeLoopbackPort()) {
+  DaemonTarget() : http_port_(::wss::testing::findFreePort()) {
     REQUIRE(nats_.running());
-    const auto config = dir_.path() / "sidecar.yaml";
-    testing::writeFile(config, "nats:\n  url: " + nats_.url() +
-                                   "\nstealing:\n  stealInterval: 100ms\n"
-                                   "log:\n  level: warn\n"
-                                   "http:\n  enabled: true\n  listen: " +
-                                   address() + "\n");
-    daemon_ = std::make_unique<testing::ChildProcess>(
-        std::vector<std::string>{WSS_SIDECAR_BINARY, "--config", config.string()},
-        dir_.path() / "sidecar.log");
+    const std::string config =
+        dir_.writeFile("sidecar.yaml", "nats:\n  url: " + nats_.url() +
+                                           "\nstealing:\n  stealInterval: 100ms\n"
+                                           "log:\n  level: warn\n"
+                                           "http:\n  enabled: true\n  listen: " +
+                                           address() + "\n");
+    daemon_ = std::make_unique<::wss::testing::ChildProcess>(
+        std::vector<std::string>{WSS_SIDECAR_BINARY, "--config", config},
+        dir_.path() + "/sidecar.log");
     REQUIRE(waitReady());
 
     ::wss::testing::FleetClient fleet(nats_.url());
@@ -118,7 +119,7 @@ class DaemonTarget : public ScrapeTarget {
     };
   }
 
-  std::string log() const { return testing::readFile(dir_.path() / "sidecar.log"); }
+  std::string log() const { return ::wss::testing::readFile(dir_.path() + "/sidecar.log"); }
 
  private:
   // /readyz turns 200 once the daemon is connected and subscribed.
@@ -135,9 +136,9 @@ class DaemonTarget : public ScrapeTarget {
   }
 
   ::wss::testing::NatsServer nats_;
-  testing::TempDir dir_;
-  std::uint16_t http_port_;
-  std::unique_ptr<testing::ChildProcess> daemon_;
+  ::wss::testing::TempDir dir_;
+  int http_port_;
+  std::unique_ptr<::wss::testing::ChildProcess> daemon_;
 };
 
 TEST_CASE("a real Prometheus scrapes the daemon fed through NATS", "[prometheus][slow]") {

@@ -6,10 +6,12 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/loopback.h"
+
 namespace wss::observability::testing {
 
 PrometheusServer::PrometheusServer(const std::vector<std::string>& targets)
-    : port_(freeLoopbackPort()) {
+    : port_(wss::testing::findFreePort()) {
   std::string config =
       "global:\n"
       "  scrape_interval: 1s\n"
@@ -23,16 +25,16 @@ PrometheusServer::PrometheusServer(const std::vector<std::string>& targets)
   for (const auto& target : targets) {
     config += "          - '" + target + "'\n";
   }
-  writeFile(dir_.path() / "prometheus.yml", config);
-  process_ = std::make_unique<ChildProcess>(
+  const std::string config_file = dir_.writeFile("prometheus.yml", config);
+  process_ = std::make_unique<wss::testing::ChildProcess>(
       std::vector<std::string>{
           WSS_PROMETHEUS,
-          "--config.file=" + (dir_.path() / "prometheus.yml").string(),
-          "--storage.tsdb.path=" + (dir_.path() / "data").string(),
+          "--config.file=" + config_file,
+          "--storage.tsdb.path=" + dir_.path() + "/data",
           "--web.listen-address=127.0.0.1:" + std::to_string(port_),
           "--log.level=warn",
       },
-      dir_.path() / "prometheus.log");
+      dir_.path() + "/prometheus.log");
 }
 
 PrometheusServer::~PrometheusServer() {
@@ -91,6 +93,8 @@ std::optional<double> PrometheusServer::waitForValue(const std::string& promql, 
   return last;
 }
 
-std::string PrometheusServer::log() const { return readFile(dir_.path() / "prometheus.log"); }
+std::string PrometheusServer::log() const {
+  return wss::testing::readFile(dir_.path() + "/prometheus.log");
+}
 
 }  // namespace wss::observability::testing

@@ -5,13 +5,12 @@
 #pragma once
 
 #include <chrono>
-#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "tests/observability/test_process.h"
+#include "tests/support/process.h"
 
 namespace wss::observability::testing {
 
@@ -37,9 +36,9 @@ class PrometheusServer {
   [[nodiscard]] std::string log() const;
 
  private:
-  TempDir dir_;
-  std::uint16_t port_ = 0;
-  std::unique_ptr<ChildProcess> process_;
+  wss::testing::TempDir dir_;
+  int port_ = 0;
+  std::unique_ptr<wss::testing::ChildProcess> process_;
 };
 
 }  // namespace wss::observability::testing

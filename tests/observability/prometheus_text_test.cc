@@ -7,13 +7,14 @@
 #include <string>
 
 #include "tests/observability/sample_snapshot.h"
-#include "tests/observability/test_process.h"
+#include "tests/support/process.h"
 
 namespace wss::observability {
 namespace {
 
-using testing::runCommand;
+using namespace std::chrono_literals;
 using testing::sampleSnapshot;
+using wss::testing::runCommand;
 
 bool contains(const std::string& text, const std::string& line) {
   return text.find(line + "\n") != std::string::npos;
@@ -21,10 +22,12 @@ bool contains(const std::string& text, const std::string& line) {
 
 // `promtool check metrics` parses the text and lints the names; it prints nothing when happy.
 void requirePromtoolAccepts(const std::string& text) {
-  const auto result = runCommand({WSS_PROMTOOL, "check", "metrics"}, text);
-  INFO("promtool said:\n" << result.output << "\non:\n" << text);
-  REQUIRE(result.exit_code == 0);
-  REQUIRE(result.output.empty());
+  const auto result = runCommand({WSS_PROMTOOL, "check", "metrics"}, 30s, text);
+  INFO("promtool said:\n" << result.out << result.err << "\non:\n" << text);
+  REQUIRE(result.status.exited);
+  REQUIRE(result.status.code == 0);
+  REQUIRE(result.out.empty());
+  REQUIRE(result.err.empty());
 }
 
 TEST_CASE("promtool accepts the rendering of a fresh snapshot", "[prometheus_text]") {
@@ -37,9 +40,10 @@ TEST_CASE("promtool accepts the rendering of a busy snapshot", "[prometheus_text
 
 TEST_CASE("promtool flags a bad exposition, so the checks above mean something",
           "[prometheus_text]") {
-  const auto result = runCommand({WSS_PROMTOOL, "check", "metrics"},
+  const auto result = runCommand({WSS_PROMTOOL, "check", "metrics"}, 30s,
                                  "# HELP wss_x x\n# TYPE wss_x counter\nwss_x 1\n");
-  REQUIRE(result.exit_code != 0);
+  REQUIRE(result.status.exited);
+  REQUIRE(result.status.code != 0);
 }
 
 TEST_CASE("every figure of the snapshot is reported", "[prometheus_text]") {

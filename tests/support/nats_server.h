@@ -13,13 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/loopback.h"  // findFreePort, canConnect: most users need them
+
 namespace wss::testing {
-
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
-[[nodiscard]] int findFreePort();
-
-// True when something accepts TCP connections on 127.0.0.1:port.
-[[nodiscard]] bool canConnect(int port);
 
 // The nats-server executable: WSS_NATS_SERVER if set, else /usr/sbin/nats-server, else PATH.
 [[nodiscard]] std::string natsServerExecutable();

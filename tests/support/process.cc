@@ -6,8 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -46,12 +48,46 @@ std::vector<char*> execArgs(const std::vector<std::string>& argv) {
   _exit(127);
 }
 
+// Reads both pipes into result.out / result.err until both close or `deadline` passes (then
+// sets result.timed_out); closes both.
+void readUntilClosed(int out_fd, int err_fd, std::chrono::steady_clock::time_point deadline,
+                     CommandResult& result) {
+  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      result.timed_out = true;
+      break;
+    }
+    if (poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      char buffer[4096];
+      const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0) {
+        sinks[i]->append(buffer, static_cast<std::size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  for (auto& fd : fds) {
+    if (fd.fd >= 0) close(fd.fd);
+  }
+}
+
 }  // namespace
 
 pid_t spawn(const std::vector<std::string>& argv, const std::string& log_file) {
   std::vector<char*> args = execArgs(argv);
   const pid_t pid = fork();
   if (pid != 0) return pid;  // parent (or -1)
+  if (const int in = open("/dev/null", O_RDONLY | O_CLOEXEC); in >= 0) dup2(in, STDIN_FILENO);
   if (!log_file.empty()) {
     const int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd >= 0) {
@@ -82,12 +118,21 @@ void killAndReap(pid_t pid) {
   }
 }
 
-CommandResult runCommand(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+CommandResult runCommand(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                         std::string_view input) {
   CommandResult result;
+  // stdin from a file, so a large input cannot fill a pipe while we read the output.
+  const TempDir dir;
+  const int in_fd = open(dir.writeFile("stdin", input).c_str(), O_RDONLY | O_CLOEXEC);
+  if (in_fd < 0) return result;
   int out_pipe[2];
   int err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) return result;
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) {
+    close(in_fd);
+    return result;
+  }
   if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+    close(in_fd);
     close(out_pipe[0]);
     close(out_pipe[1]);
     return result;
@@ -95,10 +140,12 @@ CommandResult runCommand(const std::vector<std::string>& argv, std::chrono::mill
   std::vector<char*> args = execArgs(argv);
   const pid_t pid = fork();
   if (pid == 0) {
+    dup2(in_fd, STDIN_FILENO);
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
     execChild(args.data());
   }
+  close(in_fd);
   close(out_pipe[1]);
   close(err_pipe[1]);
   if (pid < 0) {
@@ -107,33 +154,7 @@ CommandResult runCommand(const std::vector<std::string>& argv, std::chrono::mill
     return result;
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
-      break;
-    }
-    if (poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-      char buffer[4096];
-      const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
-      if (n > 0) {
-        sinks[i]->append(buffer, static_cast<std::size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  for (auto& fd : fds) {
-    if (fd.fd >= 0) close(fd.fd);
-  }
+  readUntilClosed(out_pipe[0], err_pipe[0], deadline, result);
   if (result.timed_out) {
     killAndReap(pid);
     return result;
@@ -149,11 +170,42 @@ CommandResult runCommand(const std::vector<std::string>& argv, std::chrono::mill
   result.status = *status;
   return result;
 }
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& log_file) {
+  if (argv.empty()) {
+    error_ = "empty command";
+    return;
+  }
+  if (access(argv[0].c_str(), X_OK) != 0) {
+    error_ = argv[0] + ": " + std::strerror(errno);
+    return;
+  }
+  pid_ = spawn(argv, log_file);
+  if (pid_ < 0) error_ = std::string("fork: ") + std::strerror(errno);
+}
+
+ChildProcess::~ChildProcess() { stop(); }
+
+bool ChildProcess::running() {
+  if (pid_ <= 0) return false;
+  if (!exit_) exit_ = waitFor(pid_, std::chrono::milliseconds(0));
+  return !exit_;
+}
+
+std::optional<ExitStatus> ChildProcess::stop(std::chrono::milliseconds grace) {
+  if (!running()) return exit_;
+  kill(pid_, SIGTERM);
+  exit_ = waitFor(pid_, grace);
+  if (!exit_) {
+    killAndReap(pid_);
+    exit_ = ExitStatus{.exited = false, .code = -1, .signal = SIGKILL};
+  }
+  return exit_;
+}
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
   std::string pattern =
-      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/wss-it-XXXXXX";
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/wss-test-XXXXXX";
   std::vector<char> buffer(pattern.begin(), pattern.end());
   buffer.push_back('\0');
   if (mkdtemp(buffer.data()) != nullptr) path_ = buffer.data();
@@ -165,7 +217,7 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-std::string TempDir::writeFile(const std::string& name, const std::string& text) const {
+std::string TempDir::writeFile(const std::string& name, std::string_view text) const {
   const std::string full = path_ + "/" + name;
   std::ofstream out(full, std::ios::binary | std::ios::trunc);
   out << text;
