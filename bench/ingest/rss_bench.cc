@@ -7,17 +7,15 @@
 // the agents and tasks is what each costs, the final RSS what a manifest must allow.
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
-#include "bench/common/child_process.h"
 #include "bench/common/nats_client.h"
 #include "sidecar/codec/codec.h"
+#include "tests/support/process.h"
 
 namespace {
 
@@ -44,13 +42,20 @@ bool parseArgs(int argc, char** argv, Args* a) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string arg = argv[i];
     const std::string v = argv[i + 1];
-    if (arg == "--nats-url") a->nats_url = v;
-    else if (arg == "--sidecar") a->sidecar = v;
-    else if (arg == "--agents") a->agents = std::stoul(v);
-    else if (arg == "--durations") a->durations = std::stoul(v);
-    else if (arg == "--tasks-per-agent") a->tasks_per_agent = std::stoul(v);
-    else if (arg == "--log-dir") a->log_dir = v;
-    else return false;
+    if (arg == "--nats-url")
+      a->nats_url = v;
+    else if (arg == "--sidecar")
+      a->sidecar = v;
+    else if (arg == "--agents")
+      a->agents = std::stoul(v);
+    else if (arg == "--durations")
+      a->durations = std::stoul(v);
+    else if (arg == "--tasks-per-agent")
+      a->tasks_per_agent = std::stoul(v);
+    else if (arg == "--log-dir")
+      a->log_dir = v;
+    else
+      return false;
   }
   return argc % 2 == 1 && !a->sidecar.empty() && a->agents > 0;
 }
@@ -107,7 +112,8 @@ std::uint64_t publishFleet(NatsClient& pub, const Args& args) {
   }
   for (std::size_t k = 0; k < args.tasks_per_agent; ++k) {
     for (std::size_t a = 0; a < args.agents; ++a) {
-      send("task.assigned", wss::core::TaskAssigned{agent(a), "t-" + std::to_string(task++), {}, 0});
+      send("task.assigned",
+           wss::core::TaskAssigned{agent(a), "t-" + std::to_string(task++), {}, 0});
     }
   }
   pub.flush(30'000);
@@ -144,11 +150,12 @@ int main(int argc, char** argv) {
                         << "\nhttp:\n  enabled: false\nlog:\n  level: warn\n"
                         << "maintenanceInterval: 1s\n";
   std::string error;
-  auto sidecar = wss::bench::ChildProcess::start({args.sidecar, "--config", config},
-                                                 args.log_dir + "/rss-bench.log", &error);
+  wss::testing::ChildProcess sidecar({args.sidecar, "--config", config},
+                                     args.log_dir + "/rss-bench.log");
   auto client = NatsClient::connect(args.nats_url, "rss-bench", &error);
-  if (!sidecar || !client) {
-    std::fprintf(stderr, "rss-bench: %s\n", error.c_str());
+  if (!sidecar.started() || !client) {
+    std::fprintf(stderr, "rss-bench: %s\n",
+                 sidecar.started() ? error.c_str() : sidecar.error().c_str());
     return 1;
   }
   std::optional<nlohmann::json> stats;
@@ -159,7 +166,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "rss-bench: the sidecar never answered work.stats\n");
     return 1;
   }
-  const std::size_t rss0 = rssOf(sidecar->pid());
+  const std::size_t rss0 = rssOf(sidecar.pid());
   const std::uint64_t base = (*stats)["eventsProcessed"].get<std::uint64_t>();
   const std::uint64_t events = publishFleet(*client, args);
   if (!waitProcessed(*client, base + events) || !(stats = workStats(*client))) {
@@ -167,10 +174,10 @@ int main(int argc, char** argv) {
                  static_cast<unsigned long long>(events));
     return 1;
   }
-  const std::size_t rss_settling = rssOf(sidecar->pid());
+  const std::size_t rss_settling = rssOf(sidecar.pid());
   // Steady state: a maintenance pass (every second here) has given the burst's pages back.
-  std::this_thread::sleep_for(std::chrono::seconds(std::getenv("RSS_BENCH_HOLD") ? 30 : 3));
-  const std::size_t rss1 = rssOf(sidecar->pid());
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const std::size_t rss1 = rssOf(sidecar.pid());
   const auto agents = (*stats)["totalAgents"].get<std::uint64_t>();
   const auto tasks = (*stats)["inFlightTasks"].get<std::uint64_t>();
   const double grown = static_cast<double>(rss1) - static_cast<double>(rss0);
@@ -180,8 +187,8 @@ int main(int argc, char** argv) {
       "  %.0f B per agent with its %zu task(s) (goal <= 600 with one), %.0f B per agent or task\n",
       static_cast<unsigned long long>(agents), static_cast<unsigned long long>(tasks),
       static_cast<unsigned long long>(events), args.nats_url.c_str(), rss0 / 1048576.0,
-      rss_settling / 1048576.0, rss1 / 1048576.0, grown / static_cast<double>(agents), args.tasks_per_agent,
-      grown / static_cast<double>(agents + tasks));
-  sidecar->stop(5000);
+      rss_settling / 1048576.0, rss1 / 1048576.0, grown / static_cast<double>(agents),
+      args.tasks_per_agent, grown / static_cast<double>(agents + tasks));
+  sidecar.stop();
   return agents == args.agents && tasks == args.agents * args.tasks_per_agent ? 0 : 1;
 }
