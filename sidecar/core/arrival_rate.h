@@ -4,6 +4,8 @@
 // will hold more by the next round than it holds now. Pure: time comes in as an argument.
 #pragma once
 
+#include <cstdint>
+
 #include "sidecar/core/events.h"
 
 namespace wss::core {
@@ -15,6 +17,9 @@ class ArrivalRate {
 
   void record(TimeMs now);
   [[nodiscard]] double perSecond(TimeMs now) const;
+  // Whole arrivals expected within the next `window_ms` (rounded). Cheap when the undecayed
+  // rate already rounds to none, the common case for a window of a few ms.
+  [[nodiscard]] std::uint32_t expectedWithin(TimeMs window_ms, TimeMs now) const;
 
  private:
   double weight_ = 0;  // decayed arrivals, as of last_

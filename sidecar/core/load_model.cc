@@ -19,8 +19,7 @@ Estimate LoadModel::estimate(const Agent& agent) const {
   e.duration = agent.durations.typical().value_or(fleet_typical_);
   e.backlog = agent.backlog();
   // Whole tasks only: a fraction would move the ceiling by a full slot.
-  e.ahead = static_cast<std::uint32_t>(
-      std::lround(agent.arrivals.perSecond(now_) * static_cast<double>(lookAheadMs()) / 1000.0));
+  e.ahead = agent.arrivals.expectedWithin(lookAheadMs(), now_);
   return e;
 }
 
@@ -68,9 +67,10 @@ bool LoadModel::isSource(const Agent& agent, const Estimate& estimate) const {
   return agent.held() >= config_.min_tasks_to_steal && estimate.backlog > estimate.slots;
 }
 
-bool LoadModel::worthMoving(double source_finish, const Estimate& target) const {
-  const double gain = source_finish - target.appendedFinish();
-  return gain > 0 && gain >= (static_cast<double>(config_.steal_threshold) - 1) * target.duration;
+bool LoadModel::worthMoving(double source_finish, double target_finish,
+                            double target_duration) const {
+  const double gain = source_finish - target_finish;
+  return gain > 0 && gain >= (static_cast<double>(config_.steal_threshold) - 1) * target_duration;
 }
 
 }  // namespace wss::core

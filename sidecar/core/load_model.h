@@ -58,8 +58,10 @@ class LoadModel {
   // May give tasks: departed with named tasks left, or holding more than it can run.
   [[nodiscard]] bool isSource(const Agent& agent, const Estimate& estimate) const;
   // The threshold test: a task whose source would finish at `source_finish` is worth moving
-  // to `target` when the target finishes it sooner by (stealThreshold - 1) of its durations.
-  [[nodiscard]] bool worthMoving(double source_finish, const Estimate& target) const;
+  // to a target that would finish it at `target_finish` (its appendedFinish) when that is
+  // sooner by (stealThreshold - 1) of the target's typical durations.
+  [[nodiscard]] bool worthMoving(double source_finish, double target_finish,
+                                 double target_duration) const;
   // The look-ahead window: the reactive delay when stealing reacts to events, else the
   // steal interval (the next chance to correct a decision).
   [[nodiscard]] TimeMs lookAheadMs() const;

@@ -53,8 +53,8 @@ StealPlanner::Keys StealPlanner::keysOf(AgentIndex index, const Agent& agent,
   keys.source_finish = agent.departed ? kNever : e.newestFinish();
   if (!model.canReceive(agent) || e.backlog >= model.targetCap(e)) return keys;
   keys.group = groupOf(agent.capabilities, sets);
-  keys.target = {e.appendedFinish(), model.staleAt(agent), groups_[keys.group].scarcity, agent.cpu,
-                 index};
+  keys.target = {e.appendedFinish(), model.staleAt(agent), static_cast<float>(e.duration),
+                 groups_[keys.group].scarcity, agent.cpu, index};
   return keys;
 }
 
@@ -199,26 +199,28 @@ std::optional<Move> StealPlanner::moveFrom(AgentIndex source, const AgentTable& 
     } else if (agent.departed || agent.count_tasks == 0 || agent.id_tasks > 0) {
       return std::nullopt;  // no named task left, and no anonymous one to give
     }
-    const AgentIndex target = bestTarget(need, source, sets, model);
-    const Estimate te = target == kNoAgent ? Estimate{} : model.estimate(agents[target]);
-    if (target == kNoAgent || (!agent.departed && !model.worthMoving(source_finish, te))) {
+    // The target's entry was keyed at this decision's refresh: its figures are the estimate's.
+    const TargetEntry* target = bestTarget(need, source, sets, model);
+    if (target == nullptr ||
+        (!agent.departed && !model.worthMoving(source_finish, target->finish, target->duration))) {
       if (task == kNoTask) return std::nullopt;
       ++cursor.misses;
       continue;
     }
     Move move;
     move.source = source;
-    move.target = target;
+    move.target = target->agent;
     move.task = task;
     move.source_finish = source_finish;
-    move.target_finish = te.appendedFinish();
+    move.target_finish = target->finish;
     return move;
   }
   return std::nullopt;
 }
 
-AgentIndex StealPlanner::bestTarget(SetId need, AgentIndex source, const CapabilitySets& sets,
-                                    const LoadModel& model) {
+const StealPlanner::TargetEntry* StealPlanner::bestTarget(SetId need, AgentIndex source,
+                                                         const CapabilitySets& sets,
+                                                         const LoadModel& model) {
   const TargetEntry* best = nullptr;
   for (std::uint32_t g : covering(need, sets)) {
     TargetHeap& heap = groups_[g].targets;
@@ -234,7 +236,7 @@ AgentIndex StealPlanner::bestTarget(SetId need, AgentIndex source, const Capabil
     if (pairs_.size(source, top.agent) >= model.config().max_steal_batch) continue;
     best = &top;
   }
-  return best == nullptr ? kNoAgent : best->agent;
+  return best;
 }
 
 }  // namespace wss::core

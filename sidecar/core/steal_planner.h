@@ -88,6 +88,7 @@ class StealPlanner {
   struct TargetEntry {
     double finish;           // when a task appended now would finish
     TimeMs stale_at;         // silence changes no key: the entry knows when it goes stale
+    float duration;          // its typical task duration, for the threshold test
     std::uint32_t scarcity;  // capabilities it has: keep the rich ones for tasks needing them
     float cpu;
     AgentIndex agent;
@@ -137,9 +138,10 @@ class StealPlanner {
   [[nodiscard]] std::optional<Move> moveFrom(AgentIndex source, const AgentTable& agents,
                                              const TaskLedger& tasks, const CapabilitySets& sets,
                                              const LoadModel& model, Session& session);
-  // The capable target that would finish a task needing `need` first, or kNoAgent.
-  AgentIndex bestTarget(SetId need, AgentIndex source, const CapabilitySets& sets,
-                        const LoadModel& model);
+  // The capable target that would finish a task needing `need` first, or null. Valid until
+  // the heaps change.
+  const TargetEntry* bestTarget(SetId need, AgentIndex source, const CapabilitySets& sets,
+                                const LoadModel& model);
 
   std::vector<std::uint32_t> source_pos_;
   std::vector<std::uint32_t> target_pos_;

@@ -30,3 +30,21 @@ TEST_CASE("no arrivals, no rate") {
 
 }  // namespace
 }  // namespace wss::core
+
+namespace wss::core {
+namespace {
+
+TEST_CASE("arrivals expected within a window round the decayed rate to whole tasks") {
+  ArrivalRate rate;
+  CHECK(rate.expectedWithin(1000, 0) == 0);
+  TimeMs now = 0;
+  for (int i = 0; i < 500; ++i) rate.record(now += 10);  // 100 a second
+  CHECK(rate.expectedWithin(2, now) == 0);  // 0.2 of a task: none
+  const auto second = rate.expectedWithin(1000, now);
+  CHECK(second == std::lround(rate.perSecond(now)));
+  CHECK(second > 50);
+  CHECK(rate.expectedWithin(1000, now + 60'000) == 0);  // faded out
+}
+
+}  // namespace
+}  // namespace wss::core
