@@ -6,6 +6,7 @@
 //
 // See docs/fleet-sim.md.
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -44,6 +45,9 @@ constexpr const char* kUsage = R"(usage: fleet-sim [options]
   --failure-rate X       share of task runs that fail and are re-dispatched (default 0)
   --metrics-interval-ms N    agent.metrics period per agent (default 200)
   --progress             a status line on stderr once a second
+  --resync               after NATS comes back (a reconnect, or SIGUSR1), re-publish every
+                         held task's task.assigned, dead agents' offline and the last 10 s of
+                         task.completed, so a subscriber that missed them catches up
   --wait-for-sidecar S   first wait up to S seconds for a sidecar to answer work.stats;
                          exit 1 if none does
   --list                 print the scenarios and exit
@@ -140,6 +144,8 @@ bool parseArgs(int argc, char** argv, Args* out, std::string* error) {
       out->list = true;
     } else if (arg == "--progress") {
       out->sim.progress = true;
+    } else if (arg == "--resync") {
+      out->sim.resync_on_reconnect = true;
     } else if (arg == "--compare" || arg == "--summary" || arg == "--worst") {
       out->report_mode = arg.substr(2);
       out->report_files.assign(argv + i + 1, argv + argc);
@@ -269,6 +275,9 @@ int runScenario(Args& args, const wss::sim::Scenario& scenario) {
     args.sim.label = "[" + scenario.name + (args.note.empty() ? "" : ", " + args.note) + "]";
   }
   wss::sim::Simulation sim(scenario, args.sim, *nats);
+  if (args.sim.resync_on_reconnect) {
+    std::signal(SIGUSR1, [](int) { wss::sim::Simulation::requestResync(); });
+  }
   if (!sim.start(&error)) {
     std::fprintf(stderr, "fleet-sim: %s\n", error.c_str());
     return 1;
