@@ -48,6 +48,8 @@ constexpr const char* kUsage = R"(usage: fleet-sim [options]
   --resync               after NATS comes back (a reconnect, or SIGUSR1), re-publish every
                          held task's task.assigned, dead agents' offline and the last 10 s of
                          task.completed, so a subscriber that missed them catches up
+  --resync-window-s S    how far back --resync re-sends completions when it cannot see the
+                         outage (SIGUSR1, e.g. after a SIGSTOPped server; default 10)
   --wait-for-sidecar S   first wait up to S seconds for a sidecar to answer work.stats;
                          exit 1 if none does
   --list                 print the scenarios and exit
@@ -111,6 +113,8 @@ bool applyValueOption(const std::string& arg, const std::string& v, Args* out, s
     out->wait_for_sidecar_s = std::stod(v);
   } else if (arg == "--failure-rate") {
     out->sim.failure_rate = std::stod(v);
+  } else if (arg == "--resync-window-s") {
+    out->sim.resync_window_us = static_cast<wss::sim::Us>(std::stod(v) * wss::sim::kUsPerS);
   } else if (arg == "--metrics-interval-ms") {
     out->sim.metrics_interval_us = std::stoll(v) * wss::sim::kUsPerMs;
   } else {
@@ -123,10 +127,10 @@ bool applyValueOption(const std::string& arg, const std::string& v, Args* out, s
 bool validArgs(const Args& args, std::string* error) {
   const auto& s = args.sim;
   if (s.metrics_interval_us <= 0 || s.grace_s < 0 || s.failure_rate < 0 || s.failure_rate >= 1 ||
-      s.best_agent_timeout_ms <= 0) {
+      s.best_agent_timeout_ms <= 0 || s.resync_window_us < 0) {
     *error =
-        "out-of-range --metrics-interval-ms, --grace-s, --failure-rate or "
-        "--best-agent-timeout-ms";
+        "out-of-range --metrics-interval-ms, --grace-s, --failure-rate, "
+        "--best-agent-timeout-ms or --resync-window-s";
     return false;
   }
   return true;
