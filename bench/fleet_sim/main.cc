@@ -6,6 +6,7 @@
 //
 // See docs/fleet-sim.md.
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -44,6 +45,11 @@ constexpr const char* kUsage = R"(usage: fleet-sim [options]
   --failure-rate X       share of task runs that fail and are re-dispatched (default 0)
   --metrics-interval-ms N    agent.metrics period per agent (default 200)
   --progress             a status line on stderr once a second
+  --resync               after NATS comes back (a reconnect, or SIGUSR1), re-publish every
+                         held task's task.assigned, dead agents' offline and the last 10 s of
+                         task.completed, so a subscriber that missed them catches up
+  --resync-window-s S    how far back --resync re-sends completions when it cannot see the
+                         outage (SIGUSR1, e.g. after a SIGSTOPped server; default 10)
   --wait-for-sidecar S   first wait up to S seconds for a sidecar to answer work.stats;
                          exit 1 if none does
   --list                 print the scenarios and exit
@@ -107,6 +113,8 @@ bool applyValueOption(const std::string& arg, const std::string& v, Args* out, s
     out->wait_for_sidecar_s = std::stod(v);
   } else if (arg == "--failure-rate") {
     out->sim.failure_rate = std::stod(v);
+  } else if (arg == "--resync-window-s") {
+    out->sim.resync_window_us = static_cast<wss::sim::Us>(std::stod(v) * wss::sim::kUsPerS);
   } else if (arg == "--metrics-interval-ms") {
     out->sim.metrics_interval_us = std::stoll(v) * wss::sim::kUsPerMs;
   } else {
@@ -119,10 +127,10 @@ bool applyValueOption(const std::string& arg, const std::string& v, Args* out, s
 bool validArgs(const Args& args, std::string* error) {
   const auto& s = args.sim;
   if (s.metrics_interval_us <= 0 || s.grace_s < 0 || s.failure_rate < 0 || s.failure_rate >= 1 ||
-      s.best_agent_timeout_ms <= 0) {
+      s.best_agent_timeout_ms <= 0 || s.resync_window_us < 0) {
     *error =
-        "out-of-range --metrics-interval-ms, --grace-s, --failure-rate or "
-        "--best-agent-timeout-ms";
+        "out-of-range --metrics-interval-ms, --grace-s, --failure-rate, "
+        "--best-agent-timeout-ms or --resync-window-s";
     return false;
   }
   return true;
@@ -140,6 +148,8 @@ bool parseArgs(int argc, char** argv, Args* out, std::string* error) {
       out->list = true;
     } else if (arg == "--progress") {
       out->sim.progress = true;
+    } else if (arg == "--resync") {
+      out->sim.resync_on_reconnect = true;
     } else if (arg == "--compare" || arg == "--summary" || arg == "--worst") {
       out->report_mode = arg.substr(2);
       out->report_files.assign(argv + i + 1, argv + argc);
@@ -269,6 +279,9 @@ int runScenario(Args& args, const wss::sim::Scenario& scenario) {
     args.sim.label = "[" + scenario.name + (args.note.empty() ? "" : ", " + args.note) + "]";
   }
   wss::sim::Simulation sim(scenario, args.sim, *nats);
+  if (args.sim.resync_on_reconnect) {
+    std::signal(SIGUSR1, [](int) { wss::sim::Simulation::requestResync(); });
+  }
   if (!sim.start(&error)) {
     std::fprintf(stderr, "fleet-sim: %s\n", error.c_str());
     return 1;

@@ -104,6 +104,8 @@ nlohmann::json toJson(const RunReport& r) {
       {"duplicated", r.duplicated},
       {"capabilityViolations", r.capability_violations},
       {"failuresInjected", r.failures_injected},
+      {"publishErrors", r.publish_errors},
+      {"resyncs", r.resyncs},
       {"maxQueueDepth", r.max_queue_depth},
       {"steals", stealsJson(r.steals)},
       {"bestAgent", bestAgentJson(r.best_agent)},

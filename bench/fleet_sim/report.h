@@ -71,6 +71,8 @@ struct RunReport {
   std::uint64_t duplicated = 0;             // completed more than once
   std::uint64_t capability_violations = 0;  // run by an agent lacking a capability
   std::uint64_t failures_injected = 0;
+  std::uint64_t publish_errors = 0;   // publishes cnats refused (e.g. reconnect buffer full)
+  std::uint64_t resyncs = 0;          // state re-published after NATS came back (--resync)
   std::uint32_t max_queue_depth = 0;  // deepest agent queue seen
   StealCounters steals;
   BestAgentCounters best_agent;

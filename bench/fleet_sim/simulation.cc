@@ -1,8 +1,10 @@
 #include "bench/fleet_sim/simulation.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -18,6 +20,9 @@ namespace wss::sim {
 namespace {
 
 constexpr Us kNever = std::numeric_limits<Us>::max();
+
+// Set by Simulation::requestResync() (a signal handler may call it).
+std::atomic<bool> g_resync_requested{false};
 
 enum class TaskState : std::uint8_t {
   kPending,   // not arrived yet
@@ -113,6 +118,14 @@ struct Simulation::State {
   std::uint64_t progress_orders = 0;  // at the previous progress line
   std::uint64_t progress_moved = 0;
   std::ofstream steals_log;
+
+  // Resync after an outage (options.resync_on_reconnect).
+  std::deque<std::pair<Us, TaskIndex>> recent_completions;  // (completed_us, task), oldest first
+  std::uint64_t seen_reconnects = 0;
+  Us down_since = kNever;     // first time this client was seen disconnected, this outage
+  Us outage_from = kNever;    // start of the outage the pending resyncs cover
+  std::vector<Us> resync_at;  // pending resyncs, due times
+  Us next_connection_check = 0;
 
   [[nodiscard]] Us now() const {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
@@ -268,6 +281,7 @@ struct Simulation::State {
           if (++run.completions == 1) {
             ++completed;
             run.completed_us = now;
+            if (options.resync_on_reconnect) rememberCompletion(ev.task, now);
           }
           run.state = TaskState::kCompleted;
         }
@@ -348,6 +362,76 @@ struct Simulation::State {
         if (run.state == TaskState::kOrphaned) ++r.lost_orphaned;
       }
       if (run.completions > 1) ++r.duplicated;
+    }
+  }
+
+  // --- resync after an outage ---------------------------------------------------------------
+
+  void rememberCompletion(TaskIndex task, Us now) {
+    recent_completions.emplace_back(now, task);
+    const Us keep = std::max<Us>(options.resync_window_us, 60 * kUsPerS);
+    while (!recent_completions.empty() && recent_completions.front().first < now - keep) {
+      recent_completions.pop_front();
+    }
+  }
+
+  // Polls the connection (every 100 ms): a reconnect, or a SIGUSR1, schedules two resyncs, 1 s
+  // and 3 s later, so that a sidecar that reconnects after this client still gets them.
+  void watchConnection(Us now) {
+    if (!options.resync_on_reconnect || now < next_connection_check) return;
+    next_connection_check = now + 100 * kUsPerMs;
+    const bool up = natsConnection_Status(nats.raw()) == NATS_CONN_STATUS_CONNECTED;
+    if (!up && down_since == kNever) down_since = now;
+    std::uint64_t reconnects = 0;
+    natsStatistics* stats = nullptr;
+    if (natsStatistics_Create(&stats) == NATS_OK) {
+      if (natsConnection_GetStats(nats.raw(), stats) == NATS_OK) {
+        natsStatistics_GetCounts(stats, nullptr, nullptr, nullptr, nullptr, &reconnects);
+      }
+      natsStatistics_Destroy(stats);
+    }
+    const bool reconnected = reconnects > seen_reconnects;
+    seen_reconnects = std::max(seen_reconnects, reconnects);
+    if (reconnected || g_resync_requested.exchange(false)) {
+      const Us from = std::min(down_since, now - options.resync_window_us);
+      outage_from = std::min(outage_from, from);
+      resync_at.push_back(now + kUsPerS);
+      resync_at.push_back(now + 3 * kUsPerS);
+    }
+    if (up) down_since = kNever;
+    if (!resync_at.empty() && now >= *std::min_element(resync_at.begin(), resync_at.end())) {
+      resync_at.erase(std::min_element(resync_at.begin(), resync_at.end()));
+      resync(outage_from);
+      if (resync_at.empty()) outage_from = kNever;
+    }
+  }
+
+  // Re-publishes the fleet's truth: where every held task is, which agents are gone, and the
+  // completions since `from` (minus a second, for what was in flight when NATS went away).
+  void resync(Us from) {
+    ++figures.resyncs;
+    const Us t = now();
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+      const TaskState state = tasks[i].state;
+      if (state == TaskState::kQueued || state == TaskState::kRunning ||
+          state == TaskState::kOrphaned) {
+        publishAssigned(tasks[i].agent, static_cast<TaskIndex>(i));
+      }
+    }
+    // After the orphans' assignments, so that the sidecar re-homes them.
+    for (std::size_t a = 0; a < agents.size(); ++a) {
+      const auto& death = agents[a].spec().death_us;
+      if (death && *death <= t) publishMetrics(a, t);
+    }
+    for (const auto& [at, task] : recent_completions) {
+      if (at < from - kUsPerS) continue;
+      const TaskRun& run = tasks[task];
+      publish(
+          "task.completed",
+          core::TaskCompleted{
+              .agent_id = agents[run.agent].spec().id,
+              .task_id = scenario.tasks[task].id,
+              .duration_ms = static_cast<double>(run.completed_us - run.started_us) / kUsPerMs});
     }
   }
 
@@ -493,6 +577,8 @@ Simulation::~Simulation() {
   }
 }
 
+void Simulation::requestResync() { g_resync_requested.store(true); }
+
 bool Simulation::start(std::string* error) {
   natsStatus s = natsConnection_Subscribe(&state_->steal_sub, state_->nats.raw(), "work.steal",
                                           &State::onSteal, state_.get());
@@ -532,6 +618,7 @@ void Simulation::run(RunReport* report, std::vector<double>* latency_ms) {
     st.processDue(st.now(), &next_task);
     Us now = st.now();
     st.drainInbox(now);
+    st.watchConnection(now);
 
     if (now >= next_progress) {
       if (st.options.progress) st.printProgress(now);
@@ -563,6 +650,7 @@ void Simulation::run(RunReport* report, std::vector<double>* latency_ms) {
   const Us end = st.now();
   st.nats.flush(5000);
 
+  st.figures.publish_errors = st.publish_errors;
   st.fillReport(end, report, latency_ms);
   if (st.publish_errors > 0 || st.max_dispatch_lag_ms > 50) {
     std::fprintf(stderr, "%s note: %llu publish errors, dispatcher lag up to %.0f ms\n",

@@ -36,6 +36,12 @@ struct SimOptions {
   bool best_agent = false;  // place tasks by asking work.bestAgent (else naive)
   int best_agent_timeout_ms = 50;
   std::string best_agent_subject = "work.bestAgent";
+  // After NATS comes back (this client reconnected, or SIGUSR1 said so), re-publish what a
+  // subscriber may have missed: task.assigned for every task held, offline for every dead
+  // agent, task.completed for the recent completions (all idempotent for the sidecar). For
+  // scripts/soak, which kills nats-server under the fleet.
+  bool resync_on_reconnect = false;
+  Us resync_window_us = 10 * kUsPerS;  // completions this far back (and the outage) re-sent
 };
 
 class Simulation {
@@ -51,6 +57,10 @@ class Simulation {
   // Runs the scenario to its end (blocking, real time) and fills the run's figures in
   // `report`; `latency_ms` gets each task's arrival -> first completion, -1 when lost.
   void run(RunReport* report, std::vector<double>* latency_ms);
+
+  // Asks for a resync at the next turn of the loop (resync_on_reconnect only). Any thread,
+  // async-signal-safe.
+  static void requestResync();
 
  private:
   struct State;
