@@ -49,6 +49,11 @@ struct Agent {
   std::uint32_t count_tasks = 0;  // tasks without ids (count-only fleets)
   std::uint32_t incoming = 0;     // tasks promised to it by unconfirmed steals
   std::uint32_t outgoing = 0;     // its tasks named by unconfirmed steals
+  // Steals to it that timed out in a row, and until when it is no target because of them
+  // (an agent that never confirms, such as one a hostile client made up, must not keep
+  // attracting tasks that then wait out stealTimeout).
+  std::uint32_t timed_out_steals = 0;
+  TimeMs benched_until = 0;
   DurationWindow durations;
   ArrivalRate arrivals;  // new tasks assigned to it (not moves)
 

@@ -56,6 +56,7 @@ struct Counters {
   std::uint64_t rejected_capabilities = 0;  // limits.maxCapabilityNames / maxCapabilitySets
   std::uint64_t rejected_long_ids = 0;      // limits.maxIdLength
   std::uint64_t values_clamped = 0;         // durations or concurrency beyond what is believable
+  std::uint64_t targets_benched = 0;        // targets set aside after a steal timed out there
 };
 
 struct Stats {

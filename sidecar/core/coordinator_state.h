@@ -81,6 +81,9 @@ struct Coordinator::State {
   void resolveSteal(TaskIndex task, bool moved, TimeMs now);
   void finishIfResolved(Operation& op, TimeMs now);
   void expireSteals(TimeMs now);
+  // A steal to `index` timed out with nothing confirmed: no target for a while (until its
+  // bench ends and it is heard from again, which re-keys it).
+  void benchTarget(AgentIndex index, TimeMs now);
 };
 
 }  // namespace wss::core

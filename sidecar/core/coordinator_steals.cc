@@ -1,5 +1,6 @@
 // Steal decisions and their life: from the planner's moves to operations and orders, and
 // from confirmation or timeout to their end.
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 
@@ -122,6 +123,7 @@ void Coordinator::State::resolveSteal(TaskIndex index, bool moved, TimeMs now) {
   if (moved) {
     ++op->confirmed;
     ++counters.tasks_moved;
+    agents[target].timed_out_steals = 0;
   }
   finishIfResolved(*op, now);
   removeIfDrained(source);
@@ -147,16 +149,31 @@ void Coordinator::State::expireSteals(TimeMs now) {
   for (OperationSeq seq : expired) {
     Operation& op = *operations.find(seq);
     // Not confirmed in time: the tasks count with their source again.
+    bool timed_out = false;
     for (const TaskIndex task : op.tasks) {
       // A record freed and reused since names another operation or none: seqs never repeat.
       if (tasks[task].pending_steal != seq) continue;
       ++counters.tasks_returned;
+      timed_out = true;
       resolveSteal(task, /*moved=*/false, now);
+    }
+    if (timed_out && op.confirmed == 0 && agents[op.target_index].in_use) {
+      benchTarget(op.target_index, now);
     }
     // Tasks that vanished without a word (should not happen) still end the operation.
     op.resolved = op.tasks_to_steal;
     finishIfResolved(op, now);
   }
+}
+
+void Coordinator::State::benchTarget(AgentIndex index, TimeMs now) {
+  Agent& target = agents[index];
+  ++target.timed_out_steals;
+  // stealTimeout, doubling with each timeout in a row, up to 64 of them.
+  const std::uint32_t doublings = std::min<std::uint32_t>(target.timed_out_steals - 1, 6);
+  target.benched_until = now + (config.steal_timeout_ms << doublings);
+  ++counters.targets_benched;
+  changed(index);
 }
 
 }  // namespace wss::core

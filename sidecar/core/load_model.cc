@@ -50,8 +50,8 @@ bool LoadModel::isStale(const Agent& agent) const { return now_ > staleAt(agent)
 // only breaks ties between targets: an agent whose slots are all running reports high cpu yet
 // may start a task soonest, and a saturated machine shows up in its measured durations.
 bool LoadModel::canReceive(const Agent& agent) const {
-  return agent.in_use && !agent.departed && !isStale(agent) && agent.status != AgentStatus::kBusy &&
-         agent.status != AgentStatus::kOffline;
+  return agent.in_use && !agent.departed && !isStale(agent) && now_ >= agent.benched_until &&
+         agent.status != AgentStatus::kBusy && agent.status != AgentStatus::kOffline;
 }
 
 std::uint32_t LoadModel::targetCap(const Estimate& estimate) const {

@@ -50,7 +50,7 @@ class LoadModel {
   // When the agent counts as stale (silent past agentTimeout), on the core's clock.
   [[nodiscard]] TimeMs staleAt(const Agent& agent) const;
   [[nodiscard]] bool isStale(const Agent& agent) const;
-  // Live, recently heard from, and not saying busy or offline.
+  // Live, recently heard from, not benched for timed-out steals, not saying busy or offline.
   [[nodiscard]] bool canReceive(const Agent& agent) const;
   // Late binding: a target takes only what it can start within the look-ahead, so it is
   // offered tasks while its backlog is below this.

@@ -50,10 +50,11 @@ struct KnownFleet {
     failed_id = first[0].operation_id;
     now += coordinator.config().steal_timeout_ms + 1;
     coordinator.performMaintenance(now);
-    metrics("idle", 5, {"gpu"});
 
-    // Steal 2: the fleet moves every task it names.
-    now += 1000;
+    // Steal 2, once "idle" is no longer benched for the timeout and has reported again: the
+    // fleet moves every task it names.
+    now += coordinator.config().steal_timeout_ms;
+    metrics("idle", 5, {"gpu"});
     auto second = coordinator.stealRound(now);
     REQUIRE(second.size() == 1);
     REQUIRE(second[0].source_agent_id == "hot");

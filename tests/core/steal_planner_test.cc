@@ -398,6 +398,39 @@ TEST_CASE("reconfigure changes the policy and keeps the state") {
   CHECK_FALSE(f.round().empty());
 }
 
+TEST_CASE("a target whose steals time out is benched, longer each time, until one confirms") {
+  CoordinatorConfig c;
+  c.steal_timeout_ms = 1000;
+  Fleet f(c);
+  f.load("hot", 20, "t");
+  f.metrics("ghost", 0);  // says idle, never takes a task
+  // The round at `at` steals for "ghost" or not; "ghost" reports just before each round.
+  const auto stealsAt = [&](TimeMs at) {
+    f.now = at;
+    f.metrics("ghost", 0);
+    return !f.round().empty();
+  };
+  const TimeMs t0 = f.now;
+  REQUIRE(stealsAt(t0));
+  // The steal times out at t0 + 1000: benched for 1000 ms.
+  CHECK_FALSE(stealsAt(t0 + 1000));
+  CHECK(f.coordinator.counters().targets_benched == 1);
+  CHECK_FALSE(stealsAt(t0 + 1999));
+  REQUIRE(stealsAt(t0 + 2000));
+  // The second timeout in a row benches it for twice as long.
+  CHECK_FALSE(stealsAt(t0 + 3000));
+  CHECK_FALSE(stealsAt(t0 + 4999));
+  auto orders = (f.now = t0 + 5000, f.metrics("ghost", 0), f.round());
+  REQUIRE(orders.size() == 1);
+  // This time it takes what it was sent: the streak ends, and the next timeout costs 1000 ms.
+  for (const auto& id : orders[0].task_ids) f.assign("ghost", id);
+  for (const auto& id : orders[0].task_ids) (void)f.coordinator.apply(TaskCompleted{"ghost", id, 100.0}, f.now);
+  REQUIRE(stealsAt(t0 + 5001));
+  CHECK_FALSE(stealsAt(t0 + 6001));
+  CHECK(stealsAt(t0 + 7001));
+  CHECK(f.coordinator.counters().targets_benched == 3);
+}
+
 TEST_CASE("operation ids are unique across rounds") {
   CoordinatorConfig c;
   c.steal_timeout_ms = 1;
@@ -409,7 +442,9 @@ TEST_CASE("operation ids are unique across rounds") {
     for (const auto& o : f.round()) CHECK(ids.insert(o.operation_id).second);
     f.advance(5);
   }
-  CHECK(ids.size() >= 5);
+  // Each round's steal times out before the next, and a target whose steal timed out sits the
+  // next round out: rounds 0, 2 and 4 steal, each under a new id.
+  CHECK(ids.size() == 3);
 }
 
 // Random events and rounds against a simple model: the counts never drift, promises balance,
