@@ -131,7 +131,7 @@ Outcome Coordinator::State::onAssigned(const TaskAssigned& e, TimeMs now) {
   // overLimit() made sure the requirement fits the capability tables.
   const std::optional<SetId> required = capability_sets.acquire(e.required_capabilities);
   assert(required.has_value());
-  const TaskIndex task = tasks.emplace(e.task_id).first;
+  const TaskIndex task = tasks.insert(e.task_id);
   tasks[task].required = required.value_or(kEmptySet);
   tasks.link(task, index, agents);
   agent.arrivals.record(now);
@@ -295,11 +295,12 @@ std::optional<Outcome> Coordinator::State::overLimit(const Event& event) const {
   }
   const auto* metrics = std::get_if<AgentMetrics>(&event);
   const bool says_offline = metrics != nullptr && metrics->status == AgentStatus::kOffline;
-  if (!says_offline && agents.find(agent_id) == kNoAgent && agents.live() >= limits.max_agents) {
+  // The counts first: the lookups only run at a limit, not for every event.
+  if (!says_offline && agents.live() >= limits.max_agents && agents.find(agent_id) == kNoAgent) {
     return Outcome::kTooManyAgents;
   }
-  if (std::holds_alternative<TaskAssigned>(event) && !task_id.empty() && !tasks.contains(task_id) &&
-      tasks.size() >= limits.max_tasks) {
+  if (std::holds_alternative<TaskAssigned>(event) && !task_id.empty() &&
+      tasks.size() >= limits.max_tasks && !tasks.contains(task_id)) {
     return Outcome::kTooManyTasks;
   }
   if (!says_offline && !names.empty() && !capability_sets.fits(names)) {

@@ -4,8 +4,8 @@
 
 namespace wss::core {
 
-std::pair<TaskIndex, bool> TaskLedger::emplace(std::string_view id) {
-  if (const TaskIndex known = find(id); known != kNoTask) return {known, false};
+TaskIndex TaskLedger::insert(std::string_view id) {
+  assert(!contains(id));
   TaskIndex task;
   if (free_.empty()) {
     task = static_cast<TaskIndex>(records_.size());
@@ -16,7 +16,7 @@ std::pair<TaskIndex, bool> TaskLedger::emplace(std::string_view id) {
   }
   records_[task].id.assign(id);
   index_.insert(id, task);
-  return {task, true};
+  return task;
 }
 
 TaskIndex TaskLedger::find(std::string_view id) const {

@@ -39,8 +39,8 @@ struct TaskRecord {
 
 class TaskLedger {
  public:
-  // The task's index, and whether it is new (then it is not linked yet).
-  std::pair<TaskIndex, bool> emplace(std::string_view id);
+  // A new task's index (not linked yet); `id` must not be in the ledger.
+  TaskIndex insert(std::string_view id);
   [[nodiscard]] TaskIndex find(std::string_view id) const;
   [[nodiscard]] bool contains(std::string_view id) const { return find(id) != kNoTask; }
   // Unlinks the task from its owner and forgets it.
