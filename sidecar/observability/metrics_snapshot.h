@@ -103,9 +103,9 @@ struct MetricsSnapshot {
   std::uint64_t nats_dropped_messages = 0;  // slow consumer: the client library dropped them
   std::uint64_t nats_stale_episodes = 0;    // the server stopped answering PINGs
   std::uint64_t nats_slow_consumer_disconnects = 0;  // the server cut us as a slow consumer
-  std::uint64_t outbound_queue_depth = 0;   // gauge: publishes waiting for the publisher thread
+  std::uint64_t outbound_queue_depth = 0;  // gauge: publishes waiting for the publisher thread
   OutboundShed outbound_shed;
-  std::uint64_t event_queue_depth = 0;      // gauge: events waiting for the owner thread
+  std::uint64_t event_queue_depth = 0;  // gauge: events waiting for the owner thread
   ShedEvents events_shed;
 
   BuildInfo build = currentBuildInfo();

@@ -27,16 +27,16 @@ struct ConnectionStats {
   bool stale = false;
   std::uint64_t disconnects = 0;
   std::uint64_t reconnects = 0;
-  std::uint64_t stale_episodes = 0;         // times `stale` became true
-  std::uint64_t slow_consumer_events = 0;   // NATS_SLOW_CONSUMER reports from cnats
-  std::uint64_t slow_consumer_drops = 0;    // messages dropped, summed over subscriptions
+  std::uint64_t stale_episodes = 0;        // times `stale` became true
+  std::uint64_t slow_consumer_events = 0;  // NATS_SLOW_CONSUMER reports from cnats
+  std::uint64_t slow_consumer_drops = 0;   // messages dropped, summed over subscriptions
   // Disconnects the server caused because this process had stopped reading (server-side slow
   // consumer: its write deadline or pending limit passed); a subset of `disconnects`.
   std::uint64_t slow_consumer_disconnects = 0;
-  std::uint64_t async_errors = 0;           // every other asynchronous error
-  std::uint64_t handler_failures = 0;       // a message handler threw (a bug; logged)
-  std::uint64_t publish_failures = 0;       // refused by publish() or failed in the client
-  std::uint64_t outbound_depth = 0;         // messages waiting for the publisher thread
+  std::uint64_t async_errors = 0;                // every other asynchronous error
+  std::uint64_t handler_failures = 0;            // a message handler threw (a bug; logged)
+  std::uint64_t publish_failures = 0;            // refused by publish() or failed in the client
+  std::uint64_t outbound_depth = 0;              // messages waiting for the publisher thread
   std::uint64_t outbound_shed_steal_orders = 0;  // refused: the outbound queue was full
   std::uint64_t outbound_shed_replies = 0;
 };
@@ -60,8 +60,7 @@ class Bus {
   // in publish_failures, logged); while disconnected it is buffered and sent after
   // reconnecting. Never throws, never blocks on the network. Any thread.
   [[nodiscard]] virtual Status publish(Outbound what, const std::string& subject,
-                                       std::string_view payload,
-                                       std::string_view content_type) = 0;
+                                       std::string_view payload, std::string_view content_type) = 0;
 
   // A snapshot of the counters. Never blocks on the network. Any thread.
   [[nodiscard]] virtual ConnectionStats stats() const = 0;

@@ -174,8 +174,8 @@ Status Connection::publish(Outbound what, const std::string& subject, std::strin
                               " bytes, more than the server's max_payload of " +
                               std::to_string(max_payload));
   } else {
-    refused = publisher_.enqueue(OutboundMessage{what, subject, std::string(payload),
-                                                 std::string(content_type)});
+    refused = publisher_.enqueue(
+        OutboundMessage{what, subject, std::string(payload), std::string(content_type)});
     if (!refused.ok) refused.error = "publish on '" + subject + "': " + refused.error;
   }
   if (!refused.ok) publish_failures_.fetch_add(1, std::memory_order_relaxed);
@@ -187,8 +187,8 @@ Status Connection::publishNow(const OutboundMessage& message) {
     return Status::failure("payload too large");
   }
   natsMsg* msg = nullptr;
-  natsStatus status = natsMsg_Create(&msg, message.subject.c_str(), nullptr,
-                                     message.payload.data(), static_cast<int>(message.payload.size()));
+  natsStatus status = natsMsg_Create(&msg, message.subject.c_str(), nullptr, message.payload.data(),
+                                     static_cast<int>(message.payload.size()));
   if (status == NATS_OK && !message.content_type.empty()) {
     status = natsMsgHeader_Set(msg, "Content-Type", message.content_type.c_str());
   }
@@ -270,8 +270,7 @@ void Connection::stopHelpers(Deadline publish_deadline) {
 
 void Connection::close(Deadline deadline) {
   if (nc_ == nullptr) return;
-  stopHelpers(std::chrono::steady_clock::now() +
-              (deadline - std::chrono::steady_clock::now()) / 2);
+  stopHelpers(std::chrono::steady_clock::now() + (deadline - std::chrono::steady_clock::now()) / 2);
   closing_.store(true);
   natsStatus status = NATS_OK;
   if (connected()) {

@@ -62,8 +62,8 @@ class Connection final : public Bus {
                                  MessageHandler handler);
 
   // Bus. Any thread.
-  [[nodiscard]] Status publish(Outbound what, const std::string& subject,
-                               std::string_view payload, std::string_view content_type) override;
+  [[nodiscard]] Status publish(Outbound what, const std::string& subject, std::string_view payload,
+                               std::string_view content_type) override;
   [[nodiscard]] ConnectionStats stats() const override;
 
   // Waits until the server has processed everything sent so far (subscriptions included),
@@ -123,9 +123,9 @@ class Connection final : public Bus {
   std::atomic<std::uint64_t> handler_failures_{0};
   std::atomic<std::uint64_t> publish_failures_{0};  // refused by publish()
   std::atomic<std::uint64_t> slow_consumer_disconnects_{0};
-  std::atomic<std::uint64_t> dropped_{0};               // sampled by the prober
+  std::atomic<std::uint64_t> dropped_{0};  // sampled by the prober
   std::atomic<bool> ever_connected_{false};
-  std::atomic<std::int64_t> max_payload_{0};            // the server's, once connected
+  std::atomic<std::int64_t> max_payload_{0};  // the server's, once connected
 
   // Both refer to nc_ and to the members above; stopped before nc_ is closed.
   HealthMonitor monitor_;

@@ -66,8 +66,7 @@ void HealthMonitor::probeLoop() {
     if (!health_.isConnected() || !hooks_.round_trip) continue;
     if (!hooks_.round_trip(timeout)) continue;
     if (const auto ended = health_.answered(std::chrono::steady_clock::now())) {
-      spdlog::info("NATS server answering again after {} ms without a PONG; ready",
-                   ended->count());
+      spdlog::info("NATS server answering again after {} ms without a PONG; ready", ended->count());
     }
   }
 }

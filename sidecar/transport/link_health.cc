@@ -107,7 +107,8 @@ LinkHealth::Duration LinkHealth::slowConsumerCut(Clock::time_point now) const {
   std::lock_guard lock(mutex_);
   // A stall still in progress (the ticker has not run since) began at the last tick.
   const bool in_progress = since(last_tick_, now) > settings_.stall_threshold;
-  const Duration silent_before = in_progress ? since(last_answer_, last_tick_) : silent_before_stall_;
+  const Duration silent_before =
+      in_progress ? since(last_answer_, last_tick_) : silent_before_stall_;
   const bool write_timed_out =
       last_write_timeout_ && since(*last_write_timeout_, now) <= settings_.stall_memory;
   if (write_timed_out || silent_before > settings_.stale_after) return Duration{0};

@@ -60,7 +60,7 @@ class Publisher {
 
   PublishSink sink_;
   OutboundQueue queue_;
-  std::atomic<bool> abandon_{false};  // finish() ran out of time: drop the rest
+  std::atomic<bool> abandon_{false};   // finish() ran out of time: drop the rest
   std::atomic<bool> shedding_{false};  // inside a full-queue episode
   std::atomic<std::uint64_t> failures_{0};
   std::mutex finish_mutex_;

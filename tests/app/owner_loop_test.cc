@@ -242,9 +242,8 @@ TEST_CASE("steal orders and replies go to the bus as what they are") {
   l.turn();
   REQUIRE(l.bus.on("fleet.steal").size() == 1);
   (void)l.ask(Service::kStats);
-  CHECK(l.bus.kinds ==
-        std::vector<transport::Outbound>{transport::Outbound::kStealOrder,
-                                         transport::Outbound::kReply});
+  CHECK(l.bus.kinds == std::vector<transport::Outbound>{transport::Outbound::kStealOrder,
+                                                        transport::Outbound::kReply});
 }
 
 TEST_CASE("a full outbound queue sheds steal orders - the owner keeps turning and they expire") {

@@ -101,9 +101,10 @@ void assignTasks(FleetClient& fleet, const std::string& agent, int count) {
   REQUIRE(fleet.flush());
 }
 
-TEST_CASE("hung NATS: a SIGSTOPped server under steal traffic - /healthz answers - /readyz 503 "
-          "- SIGCONT: ready again and still stealing",
-          "[integration][hung]") {
+TEST_CASE(
+    "hung NATS: a SIGSTOPped server under steal traffic - /healthz answers - /readyz 503 "
+    "- SIGCONT: ready again and still stealing",
+    "[integration][hung]") {
   NatsServer server;
   REQUIRE(server.running());
   SidecarOptions options = SidecarOptions::forServer(server.url());
@@ -174,9 +175,10 @@ int serverSlowConsumers(httplib::Client& monitor) {
   return varz["slow_consumers"].get<int>();
 }
 
-TEST_CASE("server-side slow consumer: nats-server cuts a SIGSTOPped sidecar in a burst - counted "
-          "and logged after SIGCONT",
-          "[integration][hung]") {
+TEST_CASE(
+    "server-side slow consumer: nats-server cuts a SIGSTOPped sidecar in a burst - counted "
+    "and logged after SIGCONT",
+    "[integration][hung]") {
   TempDir dir;
   const int monitor_port = findFreePort();
   // The server gives up on a client that does not read for 2 s (default 10 s).
@@ -209,8 +211,8 @@ TEST_CASE("server-side slow consumer: nats-server cuts a SIGSTOPped sidecar in a
       60s));
   sidecar.signal(SIGCONT);
 
-  REQUIRE(eventually(
-      [&] { return metric(http, "wss_nats_slow_consumer_disconnects_total") >= 1; }, 20s));
+  REQUIRE(eventually([&] { return metric(http, "wss_nats_slow_consumer_disconnects_total") >= 1; },
+                     20s));
   auto stats = fleet.waitForStats([](const json& s) {
     return s["slowConsumerDisconnects"].get<std::uint64_t>() >= 1 && s["natsReconnects"] >= 1;
   });
@@ -222,6 +224,25 @@ TEST_CASE("server-side slow consumer: nats-server cuts a SIGSTOPped sidecar in a
   CHECK(log.find("slow-consumer cut") != std::string::npos);
   auto exit = sidecar.stop();
   REQUIRE(exit);
+  CHECK(exit->code == 0);
+}
+
+TEST_CASE("hung NATS: SIGTERM while the server is SIGSTOPped still exits 0 within 5 seconds",
+          "[integration][hung][signals]") {
+  NatsServer server;
+  REQUIRE(server.running());
+  SidecarProcess sidecar(SidecarOptions::forServer(server.url()));
+  FleetClient fleet(server.url());
+  REQUIRE(fleet.connected());
+  REQUIRE(fleet.stats());  // up and subscribed
+  server.signal(SIGSTOP);
+  REQUIRE(eventually([&] { return sidecar.log().find("connection stale") != std::string::npos; },
+                     20s));
+  auto exit = sidecar.stop(5s);  // nullopt if it took longer
+  server.signal(SIGCONT);
+  REQUIRE(exit);
+  INFO(sidecar.log());
+  CHECK(exit->exited);
   CHECK(exit->code == 0);
 }
 
