@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <climits>
+#include <unordered_set>
 
 #include "sidecar/common/redact.h"
 #include "sidecar/transport/nats_status.h"
@@ -23,6 +24,27 @@ constexpr auto kClosedCallbackWait = std::chrono::seconds(2);
 // What cnats adds to a payload for one header: "NATS/1.0\r\n", "Content-Type: " value
 // "\r\n", and the blank line.
 constexpr std::size_t kHeaderOverhead = 10 + 14 + 2 + 2;
+
+// cnats may still deliver a queued connection callback after the closed one (an asynchronous
+// error from a drain that timed out against a hung server), when the Connection may be gone.
+// Callbacks find their Connection through this registry, and hold it while they run; the
+// destructor leaves it (waiting for a callback in progress) before freeing anything.
+std::mutex& registryMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::unordered_set<const void*>& registry() {
+  static std::unordered_set<const void*> live;
+  return live;
+}
+
+// The registry's lock, owned when `closure` is a live Connection; empty otherwise.
+std::unique_lock<std::mutex> lockIfLive(const void* closure) {
+  std::unique_lock lock(registryMutex());
+  if (registry().count(closure) == 0) lock.unlock();
+  return lock;
+}
 
 LinkHealth::Settings healthSettings(const config::NatsConfig& config) {
   LinkHealth::Settings settings;
@@ -47,7 +69,10 @@ Connection::Connection(config::NatsConfig config)
                              }
                              dropped_.store(dropped, std::memory_order_relaxed);
                            }}),
-      publisher_([this](const OutboundMessage& message) { return publishNow(message); }) {}
+      publisher_([this](const OutboundMessage& message) { return publishNow(message); }) {
+  std::lock_guard lock(registryMutex());
+  registry().insert(this);
+}
 
 void Connection::markUp(natsConnection* nc) {
   max_payload_.store(natsConnection_GetMaxPayload(nc));
@@ -120,7 +145,11 @@ Connection::OpenResult Connection::open(const config::NatsConfig& config) {
 }
 
 Connection::~Connection() {
-  if (nc_ == nullptr) return;
+  if (nc_ == nullptr) {
+    std::lock_guard lock(registryMutex());
+    registry().erase(this);
+    return;
+  }
   bool closed = false;
   {
     std::lock_guard lock(closed_mutex_);
@@ -134,6 +163,10 @@ Connection::~Connection() {
     closed_cv_.wait_for(lock, kClosedCallbackWait, [this] { return closed_; });
   }
   monitor_.join();
+  {
+    std::lock_guard lock(registryMutex());  // no callback runs on, or reaches, this object now
+    registry().erase(this);
+  }
   {
     std::lock_guard lock(subscriptions_mutex_);
     subscriptions_.clear();
@@ -297,12 +330,16 @@ void Connection::close(Deadline deadline) {
 }
 
 void Connection::onConnected(natsConnection* nc, void* closure) {
+  const auto live = lockIfLive(closure);
+  if (!live.owns_lock()) return;
   auto* self = static_cast<Connection*>(closure);
   self->markUp(nc);
   spdlog::info("connected to NATS at {}", self->connectedUrl());
 }
 
 void Connection::onDisconnected(natsConnection* /*nc*/, void* closure) {
+  const auto live = lockIfLive(closure);
+  if (!live.owns_lock()) return;
   auto* self = static_cast<Connection*>(closure);
   LinkHealth& health = self->monitor_.health();
   health.disconnected();
@@ -324,6 +361,8 @@ void Connection::onDisconnected(natsConnection* /*nc*/, void* closure) {
 }
 
 void Connection::onReconnected(natsConnection* nc, void* closure) {
+  const auto live = lockIfLive(closure);
+  if (!live.owns_lock()) return;
   auto* self = static_cast<Connection*>(closure);
   self->markUp(nc);
   self->reconnects_.fetch_add(1, std::memory_order_relaxed);
@@ -331,6 +370,8 @@ void Connection::onReconnected(natsConnection* nc, void* closure) {
 }
 
 void Connection::onClosed(natsConnection* /*nc*/, void* closure) {
+  const auto live = lockIfLive(closure);
+  if (!live.owns_lock()) return;
   auto* self = static_cast<Connection*>(closure);
   self->monitor_.health().disconnected();
   if (!self->closing_.load()) {
@@ -344,6 +385,8 @@ void Connection::onClosed(natsConnection* /*nc*/, void* closure) {
 
 void Connection::onAsyncError(natsConnection* /*nc*/, natsSubscription* sub, natsStatus err,
                               void* closure) {
+  const auto live = lockIfLive(closure);
+  if (!live.owns_lock()) return;
   auto* self = static_cast<Connection*>(closure);
   const char* subject = sub != nullptr ? natsSubscription_GetSubject(sub) : nullptr;
   if (err == NATS_SLOW_CONSUMER) {
