@@ -164,12 +164,15 @@ void OwnerLoop::handle(const ServiceRequest& request, core::TimeMs now) {
 }
 
 void OwnerLoop::reply(const ServiceRequest& request, const Reply& answer) {
-  transport::Status status = deps_.bus.publish(request.reply, answer.body, kReplyContentType);
+  transport::Status status =
+      deps_.bus.publish(transport::Outbound::kReply, request.reply, answer.body, kReplyContentType);
   if (status.ok) return;
-  // Most likely above the server's max_payload: say so rather than leave the caller waiting.
+  // Above the server's max_payload, or the outbound queue is full: say so rather than leave
+  // the caller waiting (a full queue will likely refuse this one too; both are counted).
   const Reply fallback = errorReply("reply could not be sent (" + status.error +
                                     "); ask for fewer items with {\"limit\": N}");
-  transport::Status second = deps_.bus.publish(request.reply, fallback.body, kReplyContentType);
+  transport::Status second = deps_.bus.publish(transport::Outbound::kReply, request.reply,
+                                               fallback.body, kReplyContentType);
   throttle_.warn("reply failed", "{} reply of {} bytes failed: {}{}",
                  subjectOf(config_.subjects, request.service), answer.body.size(), status.error,
                  second.ok ? "" : "; the error reply too");
@@ -250,7 +253,9 @@ std::size_t OwnerLoop::publishOrders(const std::vector<core::StealOrder>& orders
   std::size_t published = 0;
   for (const auto& order : orders) {
     const std::string bytes = codec::encodeStealOrder(order, config_.encoding);
-    transport::Status status = deps_.bus.publish(config_.subjects.work_steal, bytes, content_type);
+    // Only queued: the transport's publisher thread waits on NATS, never this one.
+    transport::Status status = deps_.bus.publish(transport::Outbound::kStealOrder,
+                                                 config_.subjects.work_steal, bytes, content_type);
     if (!status.ok) {
       ++steal_publish_failures_;
       throttle_.warn("steal publish", "steal {} not published ({}); it will fail unconfirmed",
@@ -327,6 +332,11 @@ void OwnerLoop::publishSnapshot(core::TimeMs now) {
   snapshot.nats_disconnects = figures.connection.disconnects;
   snapshot.nats_reconnects = figures.connection.reconnects;
   snapshot.nats_dropped_messages = figures.connection.slow_consumer_drops;
+  snapshot.nats_stale_episodes = figures.connection.stale_episodes;
+  snapshot.nats_slow_consumer_disconnects = figures.connection.slow_consumer_disconnects;
+  snapshot.outbound_queue_depth = figures.connection.outbound_depth;
+  snapshot.outbound_shed = {figures.connection.outbound_shed_steal_orders,
+                            figures.connection.outbound_shed_replies};
   snapshot.event_queue_depth = figures.queue_depth;
   snapshot.events_shed = {figures.shed.metrics, figures.shed.task_events, figures.shed.requests};
   deps_.metrics->publish(std::move(snapshot));

@@ -63,7 +63,8 @@ std::optional<int> Runtime::serveHttp() {
   callbacks.live = [this] { return heartbeat_.alive(clock_.nowMs(), kMaxOwnerSilenceMs); };
   callbacks.ready = [this] {
     const transport::Connection* connection = ready_connection_.load(std::memory_order_acquire);
-    return connection != nullptr && connection->connected();
+    // Atomics only: a hung server must not hold this answer (ready() never calls cnats).
+    return connection != nullptr && connection->ready();
   };
   http_ = std::make_unique<observability::HttpServer>(config_.http.listen, std::move(callbacks));
   if (std::string error = http_->start(); !error.empty()) {

@@ -11,7 +11,8 @@ namespace wss::observability {
 
 // Liveness: 200 while the owner thread keeps turning, 503 when it has stalled.
 inline constexpr std::string_view kHealthzPath = "/healthz";
-// Readiness: 200 once connected to NATS and subscribed, 503 otherwise.
+// Readiness: 200 once connected to NATS and subscribed while the server answers PINGs, 503
+// otherwise (also while the connection is stale: a hung server).
 inline constexpr std::string_view kReadyzPath = "/readyz";
 // Prometheus text exposition format 0.0.4.
 inline constexpr std::string_view kMetricsPath = "/metrics";

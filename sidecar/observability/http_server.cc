@@ -240,7 +240,8 @@ struct HttpServer::Impl {
       reply(res, live ? 200 : 503, live ? "ok\n" : "owner thread stalled\n");
     } else if (path == kReadyzPath) {
       const bool ready = ask(callbacks.ready);
-      reply(res, ready ? 200 : 503, ready ? "ok\n" : "not connected or not subscribed\n");
+      reply(res, ready ? 200 : 503,
+            ready ? "ok\n" : "not connected, not subscribed, or NATS not answering\n");
     } else {
       try {
         reply(res, 200, renderPrometheus(callbacks.snapshot()), kMetricsContentType);

@@ -32,7 +32,7 @@ struct HttpCallbacks {
   std::function<MetricsSnapshot()> snapshot;
   // Liveness: the owner thread is still turning (see Heartbeat).
   std::function<bool()> live;
-  // Readiness: connected to NATS and subscribed.
+  // Readiness: connected to NATS, subscribed, and the server answering (not stale).
   std::function<bool()> ready;
 };
 

@@ -54,6 +54,12 @@ struct ShedEvents {
   std::uint64_t requests = 0;     // service requests: the caller times out
 };
 
+// What the full outbound queue (publishes waiting for NATS) refused, by kind.
+struct OutboundShed {
+  std::uint64_t steal_orders = 0;  // the steal fails unconfirmed at stealing.stealTimeout
+  std::uint64_t replies = 0;       // the requester times out
+};
+
 struct MetricsSnapshot {
   // Inbound events, indexed by InboundKind.
   std::array<EventCounts, kInboundKindCount> inbound{};
@@ -95,7 +101,11 @@ struct MetricsSnapshot {
   std::uint64_t nats_disconnects = 0;
   std::uint64_t nats_reconnects = 0;
   std::uint64_t nats_dropped_messages = 0;  // slow consumer: the client library dropped them
-  std::uint64_t event_queue_depth = 0;      // gauge: events waiting for the owner thread
+  std::uint64_t nats_stale_episodes = 0;    // the server stopped answering PINGs
+  std::uint64_t nats_slow_consumer_disconnects = 0;  // the server cut us as a slow consumer
+  std::uint64_t outbound_queue_depth = 0;  // gauge: publishes waiting for the publisher thread
+  OutboundShed outbound_shed;
+  std::uint64_t event_queue_depth = 0;  // gauge: events waiting for the owner thread
   ShedEvents events_shed;
 
   BuildInfo build = currentBuildInfo();

@@ -241,6 +241,20 @@ void renderNats(std::string& out, const MetricsSnapshot& s) {
           "Inbound messages the NATS client dropped because the sidecar fell behind (slow "
           "consumer).",
           s.nats_dropped_messages);
+  counter(out, "wss_nats_stale_total",
+          "Times the NATS server stopped answering PINGs long enough for the connection to go "
+          "stale (/readyz said 503).",
+          s.nats_stale_episodes);
+  counter(out, "wss_nats_slow_consumer_disconnects_total",
+          "Times the NATS server cut the connection because the sidecar had stopped reading "
+          "(server-side slow consumer); what it held for the sidecar was lost.",
+          s.nats_slow_consumer_disconnects);
+  gauge(out, "wss_outbound_queue_depth", "Publishes waiting for the publisher thread.",
+        s.outbound_queue_depth);
+  family(out, "wss_outbound_shed_total", "counter",
+         "Publishes the full outbound queue refused while NATS was not taking messages.");
+  labelled(out, "wss_outbound_shed_total", "kind", "steal_order", s.outbound_shed.steal_orders);
+  labelled(out, "wss_outbound_shed_total", "kind", "reply", s.outbound_shed.replies);
 }
 
 }  // namespace

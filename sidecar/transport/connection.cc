@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <climits>
+#include <unordered_set>
 
 #include "sidecar/common/redact.h"
 #include "sidecar/transport/nats_status.h"
@@ -20,9 +21,64 @@ std::int64_t msUntil(Connection::Deadline deadline) {
 // How long the destructor waits for cnats' closed callback, which refers to the object.
 constexpr auto kClosedCallbackWait = std::chrono::seconds(2);
 
+// What cnats adds to a payload for one header: "NATS/1.0\r\n", "Content-Type: " value
+// "\r\n", and the blank line.
+constexpr std::size_t kHeaderOverhead = 10 + 14 + 2 + 2;
+
+// cnats may still deliver a queued connection callback after the closed one (an asynchronous
+// error from a drain that timed out against a hung server), when the Connection may be gone.
+// Callbacks find their Connection through this registry, and hold it while they run; the
+// destructor leaves it (waiting for a callback in progress) before freeing anything.
+std::mutex& registryMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::unordered_set<const void*>& registry() {
+  static std::unordered_set<const void*> live;
+  return live;
+}
+
+// The registry's lock, owned when `closure` is a live Connection; empty otherwise.
+std::unique_lock<std::mutex> lockIfLive(const void* closure) {
+  std::unique_lock lock(registryMutex());
+  if (registry().count(closure) == 0) lock.unlock();
+  return lock;
+}
+
+LinkHealth::Settings healthSettings(const config::NatsConfig& config) {
+  LinkHealth::Settings settings;
+  settings.stale_after = staleAfter(config);
+  return settings;
+}
+
 }  // namespace
 
-Connection::Connection(config::NatsConfig config) : config_(std::move(config)) {}
+Connection::Connection(config::NatsConfig config)
+    : config_(std::move(config)),
+      monitor_(healthSettings(config_),
+               HealthHooks{[this](std::chrono::milliseconds timeout) {
+                             return !closing_.load() &&
+                                    natsConnection_FlushTimeout(nc_, timeout.count()) == NATS_OK;
+                           },
+                           [this] {
+                             std::uint64_t dropped = 0;
+                             std::lock_guard lock(subscriptions_mutex_);
+                             for (const auto& subscription : subscriptions_) {
+                               dropped += static_cast<std::uint64_t>(subscription->dropped());
+                             }
+                             dropped_.store(dropped, std::memory_order_relaxed);
+                           }}),
+      publisher_([this](const OutboundMessage& message) { return publishNow(message); }) {
+  std::lock_guard lock(registryMutex());
+  registry().insert(this);
+}
+
+void Connection::markUp(natsConnection* nc) {
+  max_payload_.store(natsConnection_GetMaxPayload(nc));
+  ever_connected_.store(true);
+  monitor_.health().connected(std::chrono::steady_clock::now());
+}
 
 Connection::OpenResult Connection::open(const config::NatsConfig& config) {
   OpenResult result;
@@ -54,6 +110,8 @@ Connection::OpenResult Connection::open(const config::NatsConfig& config) {
   status = natsConnection_Connect(&self->nc_, options);
   if (status == NATS_OK) {
     spdlog::info("connected to NATS at {}", self->connectedUrl());
+    self->markUp(self->nc_);
+    self->monitor_.start();
     result.connection = std::move(self);
     return result;
   }
@@ -79,13 +137,19 @@ Connection::OpenResult Connection::open(const config::NatsConfig& config) {
     return result;
   } else {
     spdlog::info("connected to NATS at {}", self->connectedUrl());
+    self->markUp(self->nc_);
   }
+  self->monitor_.start();
   result.connection = std::move(self);
   return result;
 }
 
 Connection::~Connection() {
-  if (nc_ == nullptr) return;
+  if (nc_ == nullptr) {
+    std::lock_guard lock(registryMutex());
+    registry().erase(this);
+    return;
+  }
   bool closed = false;
   {
     std::lock_guard lock(closed_mutex_);
@@ -93,9 +157,15 @@ Connection::~Connection() {
   }
   if (!closed) {
     closing_.store(true);
+    stopHelpers(std::chrono::steady_clock::now());
     natsConnection_Close(nc_);
     std::unique_lock lock(closed_mutex_);
     closed_cv_.wait_for(lock, kClosedCallbackWait, [this] { return closed_; });
+  }
+  monitor_.join();
+  {
+    std::lock_guard lock(registryMutex());  // no callback runs on, or reaches, this object now
+    registry().erase(this);
   }
   {
     std::lock_guard lock(subscriptions_mutex_);
@@ -121,41 +191,67 @@ Status Connection::subscribe(const std::string& subject, const std::string& queu
   return {};
 }
 
-Status Connection::publish(const std::string& subject, std::string_view payload,
+Status Connection::publish(Outbound what, const std::string& subject, std::string_view payload,
                            std::string_view content_type) {
-  if (payload.size() > static_cast<std::size_t>(INT_MAX)) {
-    publish_failures_.fetch_add(1, std::memory_order_relaxed);
+  Status refused;
+  const std::int64_t max_payload = max_payload_.load();
+  const std::size_t size =
+      payload.size() + (content_type.empty() ? 0 : kHeaderOverhead + content_type.size());
+  if (closing_.load() || lost_.load()) {
+    refused = Status::failure("publish on '" + subject + "': connection closed");
+  } else if (!ever_connected_.load()) {
+    // Until a server said it takes headers, cnats would refuse the message anyway.
+    refused = Status::failure("publish on '" + subject + "': not connected to NATS yet");
+  } else if (max_payload > 0 && size > static_cast<std::uint64_t>(max_payload)) {
+    refused = Status::failure("publish on '" + subject + "': " + std::to_string(size) +
+                              " bytes, more than the server's max_payload of " +
+                              std::to_string(max_payload));
+  } else {
+    refused = publisher_.enqueue(
+        OutboundMessage{what, subject, std::string(payload), std::string(content_type)});
+    if (!refused.ok) refused.error = "publish on '" + subject + "': " + refused.error;
+  }
+  if (!refused.ok) publish_failures_.fetch_add(1, std::memory_order_relaxed);
+  return refused;
+}
+
+Status Connection::publishNow(const OutboundMessage& message) {
+  if (message.payload.size() > static_cast<std::size_t>(INT_MAX)) {
     return Status::failure("payload too large");
   }
   natsMsg* msg = nullptr;
-  natsStatus status = natsMsg_Create(&msg, subject.c_str(), nullptr, payload.data(),
-                                     static_cast<int>(payload.size()));
-  if (status == NATS_OK && !content_type.empty()) {
-    const std::string value(content_type);
-    status = natsMsgHeader_Set(msg, "Content-Type", value.c_str());
+  natsStatus status = natsMsg_Create(&msg, message.subject.c_str(), nullptr, message.payload.data(),
+                                     static_cast<int>(message.payload.size()));
+  if (status == NATS_OK && !message.content_type.empty()) {
+    status = natsMsgHeader_Set(msg, "Content-Type", message.content_type.c_str());
   }
   if (status == NATS_OK) status = natsConnection_PublishMsg(nc_, msg);
   natsMsg_Destroy(msg);  // accepts nullptr
-  if (status != NATS_OK) {
-    publish_failures_.fetch_add(1, std::memory_order_relaxed);
-    return Status::failure("publish on '" + subject + "' failed: " + describeStatus(status));
+  if (status == NATS_TIMEOUT) {
+    monitor_.health().writeTimedOut(std::chrono::steady_clock::now());  // the server hung
   }
+  if (status != NATS_OK) return Status::failure(describeStatus(status));
   return {};
 }
 
 ConnectionStats Connection::stats() const {
   ConnectionStats stats;
-  stats.connected = connected();
+  const LinkHealth& health = monitor_.health();
+  stats.connected = health.isConnected();
+  stats.stale = health.stale();
+  stats.stale_episodes = health.staleEpisodes();
   stats.disconnects = disconnects_.load(std::memory_order_relaxed);
   stats.reconnects = reconnects_.load(std::memory_order_relaxed);
   stats.slow_consumer_events = slow_consumer_events_.load(std::memory_order_relaxed);
+  stats.slow_consumer_drops = dropped_.load(std::memory_order_relaxed);
+  stats.slow_consumer_disconnects = slow_consumer_disconnects_.load(std::memory_order_relaxed);
   stats.async_errors = async_errors_.load(std::memory_order_relaxed);
   stats.handler_failures = handler_failures_.load(std::memory_order_relaxed);
-  stats.publish_failures = publish_failures_.load(std::memory_order_relaxed);
-  std::lock_guard lock(subscriptions_mutex_);
-  for (const auto& subscription : subscriptions_) {
-    stats.slow_consumer_drops += static_cast<std::uint64_t>(subscription->dropped());
-  }
+  stats.publish_failures =
+      publish_failures_.load(std::memory_order_relaxed) + publisher_.failures();
+  stats.outbound_depth = publisher_.depth();
+  stats.outbound_shed_steal_orders = publisher_.shed(Outbound::kStealOrder);
+  stats.outbound_shed_replies = publisher_.shed(Outbound::kReply);
   return stats;
 }
 
@@ -166,9 +262,9 @@ Status Connection::flush(std::int64_t timeout_ms) {
   return {};
 }
 
-bool Connection::connected() const {
-  return nc_ != nullptr && natsConnection_Status(nc_) == NATS_CONN_STATUS_CONNECTED;
-}
+bool Connection::connected() const { return monitor_.health().isConnected(); }
+
+bool Connection::ready() const { return monitor_.health().ready(std::chrono::steady_clock::now()); }
 
 std::string Connection::connectedUrl() const {
   char buffer[512] = {};
@@ -200,8 +296,14 @@ void Connection::drainSubscriptions(Deadline deadline) {
   for (const auto& subscription : subscriptions_) subscription->stop();
 }
 
+void Connection::stopHelpers(Deadline publish_deadline) {
+  publisher_.finish(publish_deadline);
+  monitor_.requestStop();  // a round trip in progress ends when cnats closes
+}
+
 void Connection::close(Deadline deadline) {
   if (nc_ == nullptr) return;
+  stopHelpers(std::chrono::steady_clock::now() + (deadline - std::chrono::steady_clock::now()) / 2);
   closing_.store(true);
   natsStatus status = NATS_OK;
   if (connected()) {
@@ -223,29 +325,55 @@ void Connection::close(Deadline deadline) {
     lock.lock();
     closed_cv_.wait_for(lock, kClosedCallbackWait, [this] { return closed_; });
   }
+  lock.unlock();
+  monitor_.join();
 }
 
-void Connection::onConnected(natsConnection* /*nc*/, void* closure) {
+void Connection::onConnected(natsConnection* nc, void* closure) {
+  const auto live = lockIfLive(closure);
+  if (!live.owns_lock()) return;
   auto* self = static_cast<Connection*>(closure);
+  self->markUp(nc);
   spdlog::info("connected to NATS at {}", self->connectedUrl());
 }
 
 void Connection::onDisconnected(natsConnection* /*nc*/, void* closure) {
+  const auto live = lockIfLive(closure);
+  if (!live.owns_lock()) return;
   auto* self = static_cast<Connection*>(closure);
+  LinkHealth& health = self->monitor_.health();
+  health.disconnected();
   if (self->closing_.load()) return;  // our own close, not an outage
   self->disconnects_.fetch_add(1, std::memory_order_relaxed);
+  const LinkHealth::Duration stall = health.slowConsumerCut(std::chrono::steady_clock::now());
+  if (stall.count() > 0) {
+    // nats-server sends no -ERR when it cuts a slow consumer; the stall is the evidence.
+    self->slow_consumer_disconnects_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn(
+        "NATS server closed the connection after this process stalled for {} ms: a server-side "
+        "slow-consumer cut (its write deadline or pending limit passed while the sidecar did not "
+        "read); messages it held for the sidecar are lost. Reconnecting every {} ms",
+        stall.count(), self->config_.reconnect_wait_ms);
+    return;
+  }
   spdlog::warn("disconnected from NATS; reconnecting every {} ms, publishes are buffered",
                self->config_.reconnect_wait_ms);
 }
 
-void Connection::onReconnected(natsConnection* /*nc*/, void* closure) {
+void Connection::onReconnected(natsConnection* nc, void* closure) {
+  const auto live = lockIfLive(closure);
+  if (!live.owns_lock()) return;
   auto* self = static_cast<Connection*>(closure);
+  self->markUp(nc);
   self->reconnects_.fetch_add(1, std::memory_order_relaxed);
   spdlog::info("reconnected to NATS at {}; subscriptions resumed", self->connectedUrl());
 }
 
 void Connection::onClosed(natsConnection* /*nc*/, void* closure) {
+  const auto live = lockIfLive(closure);
+  if (!live.owns_lock()) return;
   auto* self = static_cast<Connection*>(closure);
+  self->monitor_.health().disconnected();
   if (!self->closing_.load()) {
     spdlog::error("NATS connection closed unexpectedly");
     self->lost_.store(true);
@@ -257,6 +385,8 @@ void Connection::onClosed(natsConnection* /*nc*/, void* closure) {
 
 void Connection::onAsyncError(natsConnection* /*nc*/, natsSubscription* sub, natsStatus err,
                               void* closure) {
+  const auto live = lockIfLive(closure);
+  if (!live.owns_lock()) return;
   auto* self = static_cast<Connection*>(closure);
   const char* subject = sub != nullptr ? natsSubscription_GetSubject(sub) : nullptr;
   if (err == NATS_SLOW_CONSUMER) {

@@ -6,6 +6,13 @@
 // callbacks run on cnats threads and only log and count. Shutdown is two steps so the app
 // can still publish replies in between: drainSubscriptions() (stop accepting, deliver what
 // was received), then close() (flush publishes, close).
+//
+// A hung server must not hang its callers. publish() queues for the Publisher thread;
+// cnats' write deadline (serverPatience(), options.h) bounds how long any cnats write may
+// wait, after which cnats drops the socket and reconnects; and the health answers (stats(),
+// connected(), ready()) come from HealthMonitor's atomics and mutexes, never from a cnats call.
+// A disconnect right after this process stalled is counted as the server cutting a slow
+// consumer (link_health.h).
 #pragma once
 
 #include <nats/nats.h>
@@ -21,6 +28,8 @@
 
 #include "sidecar/config/config.h"
 #include "sidecar/transport/bus.h"
+#include "sidecar/transport/health_monitor.h"
+#include "sidecar/transport/publisher.h"
 #include "sidecar/transport/subscription.h"
 
 namespace wss::transport {
@@ -53,7 +62,7 @@ class Connection final : public Bus {
                                  MessageHandler handler);
 
   // Bus. Any thread.
-  [[nodiscard]] Status publish(const std::string& subject, std::string_view payload,
+  [[nodiscard]] Status publish(Outbound what, const std::string& subject, std::string_view payload,
                                std::string_view content_type) override;
   [[nodiscard]] ConnectionStats stats() const override;
 
@@ -61,7 +70,11 @@ class Connection final : public Bus {
   // at most `timeout_ms`. Fails at once when not connected. Any thread.
   [[nodiscard]] Status flush(std::int64_t timeout_ms);
 
+  // Whether cnats reported the connection up (its callbacks); never waits. Any thread.
   [[nodiscard]] bool connected() const;
+  // Connected, and the server answered a PING within the stale bound: what /readyz reports.
+  // Never waits. Any thread.
+  [[nodiscard]] bool ready() const;
   // True once cnats closed the connection for good without being asked to (it gave up, e.g.
   // after a first handshake that never completed): nothing will reconnect it. Any thread.
   [[nodiscard]] bool lost() const { return lost_.load(); }
@@ -74,9 +87,10 @@ class Connection final : public Bus {
   // runs again. Main thread.
   void drainSubscriptions(Deadline deadline);
 
-  // Flushes pending publishes and closes the connection (natsConnection_DrainTimeout),
-  // waiting until `deadline` at most, then closes hard. Main thread, after
-  // drainSubscriptions() and after the last publish.
+  // Hands what is queued to cnats (half the time left at most), then flushes pending
+  // publishes and closes the connection (natsConnection_DrainTimeout), waiting until
+  // `deadline` at most, then closes hard. Main thread, after drainSubscriptions() and after
+  // the last publish.
   void close(Deadline deadline);
 
  private:
@@ -88,6 +102,12 @@ class Connection final : public Bus {
   static void onClosed(natsConnection* nc, void* closure);
   static void onAsyncError(natsConnection* nc, natsSubscription* sub, natsStatus err,
                            void* closure);
+  // The publisher thread's sink: one cnats publish with the Content-Type header.
+  Status publishNow(const OutboundMessage& message);
+  // Main thread or cnats' callback thread: the connection is up (again).
+  void markUp(natsConnection* nc);
+  // Stops the publisher and the monitor's prober before cnats closes. Main thread.
+  void stopHelpers(Deadline publish_deadline);
 
   config::NatsConfig config_;
   natsConnection* nc_ = nullptr;
@@ -101,7 +121,15 @@ class Connection final : public Bus {
   std::atomic<std::uint64_t> slow_consumer_events_{0};
   std::atomic<std::uint64_t> async_errors_{0};
   std::atomic<std::uint64_t> handler_failures_{0};
-  std::atomic<std::uint64_t> publish_failures_{0};
+  std::atomic<std::uint64_t> publish_failures_{0};  // refused by publish()
+  std::atomic<std::uint64_t> slow_consumer_disconnects_{0};
+  std::atomic<std::uint64_t> dropped_{0};  // sampled by the prober
+  std::atomic<bool> ever_connected_{false};
+  std::atomic<std::int64_t> max_payload_{0};  // the server's, once connected
+
+  // Both refer to nc_ and to the members above; stopped before nc_ is closed.
+  HealthMonitor monitor_;
+  Publisher publisher_;
 
   std::mutex closed_mutex_;
   std::condition_variable closed_cv_;

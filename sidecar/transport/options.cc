@@ -54,6 +54,9 @@ bool setConnectionPolicy(natsOptions* options, const config::NatsConfig& config,
                "nats.reconnectWait", error) &&
          check(natsOptions_SetPingInterval(options, config.ping_interval_ms), "nats.pingInterval",
                error) &&
+         check(natsOptions_SetMaxPingsOut(options, kMaxPingsOut), "ping policy", error) &&
+         check(natsOptions_SetWriteDeadline(options, serverPatience(config).count()),
+               "nats.connectTimeout (write deadline)", error) &&
          check(natsOptions_SetReconnectBufSize(options, kReconnectBufferBytes), "reconnect buffer",
                error) &&
          check(natsOptions_UseGlobalMessageDelivery(options, true), "message delivery", error);
@@ -103,6 +106,15 @@ bool setAuth(natsOptions* options, const config::NatsConfig& config, std::string
 }
 
 }  // namespace
+
+std::chrono::milliseconds serverPatience(const config::NatsConfig& config) {
+  return std::max(std::chrono::milliseconds(config.connect_timeout_ms),
+                  std::chrono::milliseconds(1000));
+}
+
+std::chrono::milliseconds staleAfter(const config::NatsConfig& config) {
+  return serverPatience(config) + std::chrono::milliseconds(1000);
+}
 
 std::vector<std::string> splitServers(const std::string& url) {
   std::vector<std::string> servers;

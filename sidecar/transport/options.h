@@ -8,6 +8,7 @@
 
 #include <nats/nats.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,18 @@ using OptionsPtr = std::unique_ptr<natsOptions, OptionsDeleter>;
 
 // Bytes buffered while disconnected (natsOptions_SetReconnectBufSize).
 inline constexpr int kReconnectBufferBytes = 64 * 1024 * 1024;
+// PINGs cnats lets go unanswered before it declares the connection stale and reconnects:
+// 2 to 3 x nats.pingInterval after the server stopped answering.
+inline constexpr int kMaxPingsOut = 2;
+
+// How long a server may keep the sidecar waiting before it counts as hung: nats.connectTimeout,
+// at least 1 s. It is cnats' write deadline: a write the server does not take within it fails,
+// and cnats drops the socket and reconnects (a disconnect), so no cnats call holds its lock
+// for longer.
+[[nodiscard]] std::chrono::milliseconds serverPatience(const config::NatsConfig& config);
+// How long the connection may go without an answer (a PONG) before it is stale and /readyz
+// says 503: serverPatience() plus the one-second probe period (3 s by default).
+[[nodiscard]] std::chrono::milliseconds staleAfter(const config::NatsConfig& config);
 
 struct OptionsResult {
   OptionsPtr options;  // set when error is empty

@@ -24,8 +24,10 @@ class FakeBus final : public transport::Bus {
   };
 
   // transport::Bus
-  [[nodiscard]] transport::Status publish(const std::string& subject, std::string_view payload,
+  [[nodiscard]] transport::Status publish(transport::Outbound what, const std::string& subject,
+                                          std::string_view payload,
                                           std::string_view content_type) override {
+    kinds.push_back(what);
     if (fail_next > 0) {
       --fail_next;
       ++stats_.publish_failures;
@@ -46,6 +48,7 @@ class FakeBus final : public transport::Bus {
   }
 
   std::vector<Published> published;
+  std::vector<transport::Outbound> kinds;  // of every publish asked for, failed ones too
   int fail_next = 0;
   transport::ConnectionStats stats_{.connected = true};
 };

@@ -235,6 +235,60 @@ TEST_CASE("a reply the bus refuses is replaced by an error reply") {
              Catch::Contains("could not be sent"));
 }
 
+TEST_CASE("steal orders and replies go to the bus as what they are") {
+  Loop l;
+  l.loadFleet();
+  l.clock.advance(500);
+  l.turn();
+  REQUIRE(l.bus.on("fleet.steal").size() == 1);
+  (void)l.ask(Service::kStats);
+  CHECK(l.bus.kinds == std::vector<transport::Outbound>{transport::Outbound::kStealOrder,
+                                                        transport::Outbound::kReply});
+}
+
+TEST_CASE("a full outbound queue sheds steal orders - the owner keeps turning and they expire") {
+  Loop l;
+  l.loadFleet();
+  l.bus.fail_next = 1000;  // NATS takes nothing: every publish is refused at once
+  l.clock.advance(500);
+  l.turn();
+  CHECK(l.bus.on("fleet.steal").empty());
+  CHECK(l.loop.coordinator().counters().steals_issued >= 1);
+  // The coordinator's expiry returns the tasks; the next rounds try again.
+  l.bus.fail_next = 0;
+  l.clock.advance(config::Config{}.stealing.steal_timeout_ms + 500);
+  l.turn();
+  CHECK(l.loop.coordinator().counters().steals_failed >= 1);
+  l.clock.advance(500);
+  l.turn();
+  CHECK_FALSE(l.bus.on("fleet.steal").empty());
+}
+
+TEST_CASE("work.stats and the metrics snapshot carry the link's health and the outbound queue") {
+  Loop l;
+  l.bus.stats_.stale = true;
+  l.bus.stats_.stale_episodes = 2;
+  l.bus.stats_.slow_consumer_disconnects = 3;
+  l.bus.stats_.outbound_depth = 4;
+  l.bus.stats_.outbound_shed_steal_orders = 5;
+  l.bus.stats_.outbound_shed_replies = 6;
+  const json stats = l.ask(Service::kStats);
+  CHECK(stats.at("natsStale") == true);
+  CHECK(stats.at("natsStaleEpisodes") == 2);
+  CHECK(stats.at("slowConsumerDisconnects") == 3);
+  CHECK(stats.at("outboundQueueDepth") == 4);
+  CHECK(stats.at("outboundShedStealOrders") == 5);
+  CHECK(stats.at("outboundShedReplies") == 6);
+  l.clock.advance(1000);
+  l.turn();
+  const observability::MetricsSnapshot snapshot = l.snapshots.latest();
+  CHECK(snapshot.nats_stale_episodes == 2);
+  CHECK(snapshot.nats_slow_consumer_disconnects == 3);
+  CHECK(snapshot.outbound_queue_depth == 4);
+  CHECK(snapshot.outbound_shed.steal_orders == 5);
+  CHECK(snapshot.outbound_shed.replies == 6);
+}
+
 TEST_CASE("bad events are counted - never reach the coordinator - and show in work.stats") {
   Loop l;
   LogThrottle throttle{l.clock};

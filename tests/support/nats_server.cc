@@ -87,6 +87,10 @@ void NatsServer::stop(std::chrono::milliseconds timeout) {
   }
 }
 
+void NatsServer::signal(int signo) const {
+  if (pid_ > 0) kill(pid_, signo);
+}
+
 std::string NatsServer::url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
 
 }  // namespace wss::testing

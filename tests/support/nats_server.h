@@ -42,6 +42,10 @@ class NatsServer {
   // Stops it (SIGTERM, then SIGKILL after `timeout`) and waits until the port is closed.
   void stop(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+  // Sends `signo` to the server process it started (SIGSTOP / SIGCONT: a hung server and its
+  // recovery); nothing when it is not running.
+  void signal(int signo) const;
+
   [[nodiscard]] bool running() const { return pid_ > 0; }
   [[nodiscard]] int port() const { return port_; }
   // "nats://127.0.0.1:PORT"
