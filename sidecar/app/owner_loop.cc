@@ -258,7 +258,8 @@ std::size_t OwnerLoop::publishOrders(const std::vector<core::StealOrder>& orders
                                                  config_.subjects.work_steal, bytes, content_type);
     if (!status.ok) {
       ++steal_publish_failures_;
-      throttle_.warn("steal publish", "steal {} not published ({}); it will fail unconfirmed",
+      coordinator_.withdraw(order, deps_.clock.nowMs());
+      throttle_.warn("steal publish", "steal {} not published ({}); withdrawn, its tasks stay",
                      order.operation_id, status.error);
       continue;
     }
@@ -307,6 +308,7 @@ void OwnerLoop::publishSnapshot(core::TimeMs now) {
   snapshot.limit_rejections = {counters.rejected_agents, counters.rejected_tasks,
                                counters.rejected_capabilities, counters.rejected_long_ids};
   snapshot.values_clamped = counters.values_clamped;
+  snapshot.targets_benched = counters.targets_benched;
   snapshot.capability_names = stats.capability_names;
   snapshot.capability_sets = stats.capability_sets;
   snapshot.reactive_decisions = counters.reactive_decisions;

@@ -361,6 +361,10 @@ std::vector<StealOrder> Coordinator::stealRound(TimeMs now) {
   return s.decide(now);
 }
 
+void Coordinator::withdraw(const StealOrder& order, TimeMs now) {
+  state_->withdraw(order.sequence, now);
+}
+
 bool Coordinator::wantsDecision() const {
   const State& s = *state_;
   return s.config.enabled && s.config.reactive && s.decision_wanted;

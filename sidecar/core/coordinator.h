@@ -137,6 +137,11 @@ class Coordinator {
   // of unconfirmed steals; O(log n) per agent changed since the last decision, plus per move.
   [[nodiscard]] std::vector<StealOrder> react(TimeMs now);
 
+  // The order could not be published: its tasks count with their source again at once, the
+  // operation fails, and its target is not held responsible (no bench). Count-only orders,
+  // already applied optimistically, are left as they are.
+  void withdraw(const StealOrder& order, TimeMs now);
+
   // Forgets ended operations older than operationRetention and agents removed long ago.
   void performMaintenance(TimeMs now);
 

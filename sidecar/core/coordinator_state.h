@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <queue>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -36,6 +38,10 @@ struct Coordinator::State {
   bool decision_wanted = false;     // an event may have made a move worthwhile
   std::vector<AgentIndex> touched;  // agents changed since the last event or decision
   double keyed_fleet_typical = 0;   // the fleet typical duration the planner's keys used
+  // Benched targets by when their bench ends (earliest first); stale entries are skipped.
+  std::priority_queue<std::pair<TimeMs, AgentIndex>, std::vector<std::pair<TimeMs, AgentIndex>>,
+                      std::greater<>>
+      benched;
 
   [[nodiscard]] LoadModel model(TimeMs now) const {
     return LoadModel(config, agents.fleetTypicalDuration(config.default_task_duration_ms), now);
@@ -84,6 +90,10 @@ struct Coordinator::State {
   // A steal to `index` timed out with nothing confirmed: no target for a while (until its
   // bench ends and it is heard from again, which re-keys it).
   void benchTarget(AgentIndex index, TimeMs now);
+  // Benches that have ended: those agents are re-keyed as targets.
+  void releaseBenched(TimeMs now);
+  // The operation's order never went out: it ends now, failed, its tasks back with the source.
+  void withdraw(OperationSeq seq, TimeMs now);
 };
 
 }  // namespace wss::core

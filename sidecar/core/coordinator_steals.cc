@@ -30,6 +30,7 @@ std::string formatReason(const Agent& source, const Agent& target, const Move& m
 }  // namespace
 
 std::vector<StealOrder> Coordinator::State::decide(TimeMs now) {
+  releaseBenched(now);
   const LoadModel m = model(now);
   const double typical = agents.fleetTypicalDuration(config.default_task_duration_ms);
   if (std::abs(typical - keyed_fleet_typical) > kFleetTypicalDrift * keyed_fleet_typical) {
@@ -102,6 +103,7 @@ std::vector<StealOrder> Coordinator::State::issue(const Decision& decision, Time
     order.tasks_to_steal = op.tasks_to_steal;
     order.task_ids = op.task_ids;
     order.reason = op.reason;
+    order.sequence = op.seq;
     orders.push_back(std::move(order));
   }
   return orders;
@@ -172,8 +174,30 @@ void Coordinator::State::benchTarget(AgentIndex index, TimeMs now) {
   // stealTimeout, doubling with each timeout in a row, up to 64 of them.
   const std::uint32_t doublings = std::min<std::uint32_t>(target.timed_out_steals - 1, 6);
   target.benched_until = now + (config.steal_timeout_ms << doublings);
+  benched.push({target.benched_until, index});
   ++counters.targets_benched;
   changed(index);
+}
+
+void Coordinator::State::releaseBenched(TimeMs now) {
+  while (!benched.empty() && benched.top().first <= now) {
+    const auto [until, index] = benched.top();
+    benched.pop();
+    // A slot freed, reused or benched again since has another deadline: not this entry's.
+    if (agents[index].in_use && agents[index].benched_until == until) changed(index);
+  }
+}
+
+void Coordinator::State::withdraw(OperationSeq seq, TimeMs now) {
+  Operation* op = operations.find(seq);
+  if (op == nullptr || op->status != OperationStatus::kExecuting) return;
+  for (const TaskIndex task : op->tasks) {
+    if (tasks[task].pending_steal != seq) continue;
+    ++counters.tasks_returned;
+    resolveSteal(task, /*moved=*/false, now);
+  }
+  op->resolved = op->tasks_to_steal;
+  finishIfResolved(*op, now);
 }
 
 }  // namespace wss::core

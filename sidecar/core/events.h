@@ -56,6 +56,7 @@ struct StealOrder {
   std::uint32_t tasks_to_steal = 0;
   std::vector<std::string> task_ids;  // empty only in count-only mode
   std::string reason;
+  std::uint64_t sequence = 0;  // the coordinator's number for it (withdraw()); not published
 };
 
 // Parses idle|active|busy|offline; anything else is kUnspecified.

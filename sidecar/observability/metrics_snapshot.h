@@ -76,6 +76,7 @@ struct MetricsSnapshot {
   std::uint64_t foreign_completions = 0;
   LimitRejections limit_rejections;
   std::uint64_t values_clamped = 0;    // durations or concurrency beyond what is believable
+  std::uint64_t targets_benched = 0;   // steal targets set aside after a timed-out steal
   std::uint64_t capability_names = 0;  // gauge: held now
   std::uint64_t capability_sets = 0;   // gauge
 

@@ -188,6 +188,9 @@ void renderLimits(std::string& out, const MetricsSnapshot& s) {
   labelled(out, "wss_limit_rejections_total", "reason", "id_length", s.limit_rejections.id_length);
   counter(out, "wss_values_clamped_total",
           "Durations or concurrency values beyond what is believable, clamped.", s.values_clamped);
+  counter(out, "wss_steal_targets_benched_total",
+          "Steal targets set aside after a steal to them timed out with nothing confirmed.",
+          s.targets_benched);
   gauge(out, "wss_capability_names", "Capability names held by agents and tasks now.",
         s.capability_names);
   gauge(out, "wss_capability_sets", "Distinct capability sets held by agents and tasks now.",

@@ -431,6 +431,41 @@ TEST_CASE("a target whose steals time out is benched, longer each time, until on
   CHECK(f.coordinator.counters().targets_benched == 3);
 }
 
+TEST_CASE("a bench ends on time without the target reporting again") {
+  CoordinatorConfig c;
+  c.steal_timeout_ms = 1000;
+  Fleet f(c);
+  f.load("hot", 20, "t");
+  f.metrics("ghost", 0);
+  const TimeMs t0 = f.now;
+  REQUIRE_FALSE(f.round().empty());
+  f.now = t0 + 1000;
+  CHECK(f.round().empty());  // timed out: benched until t0 + 2000
+  f.now = t0 + 2000;
+  CHECK_FALSE(f.round().empty());  // no event from "ghost" in between
+}
+
+TEST_CASE("a withdrawn order returns its tasks at once and benches no one") {
+  Fleet f;
+  f.load("hot", 20, "t");
+  f.metrics("idle", 0);
+  auto orders = f.round();
+  REQUIRE(orders.size() == 1);
+  f.coordinator.withdraw(orders[0], f.now);
+  CHECK(f.coordinator.counters().steals_failed == 1);
+  CHECK(f.coordinator.counters().tasks_returned == orders[0].task_ids.size());
+  CHECK(f.coordinator.counters().targets_benched == 0);
+  CHECK(f.coordinator.stats(f.now).pending_steals == 0);
+  // Nothing holds the tasks or the target: the next decision names them again.
+  f.advance(1);
+  auto again = f.round();
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].task_ids == orders[0].task_ids);
+  f.coordinator.withdraw(again[0], f.now);
+  f.coordinator.withdraw(again[0], f.now);  // twice is harmless
+  CHECK(f.coordinator.counters().steals_failed == 2);
+}
+
 TEST_CASE("operation ids are unique across rounds") {
   CoordinatorConfig c;
   c.steal_timeout_ms = 1;
