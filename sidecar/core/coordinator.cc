@@ -52,7 +52,30 @@ void Coordinator::State::noteOpportunities(TimeMs now) {
     decision_wanted =
         agent.departed || backlog < slots || (backlog > slots && planner.hasTargets());
   }
+}
+
+void Coordinator::State::markBack(AgentIndex index) {
+  Agent& agent = agents[index];
+  agent.departed = false;
+  // The 'offline' it said is over too; else it would stay no target until its next status.
+  if (agent.status == AgentStatus::kOffline) agent.status = AgentStatus::kUnspecified;
+}
+
+void Coordinator::State::settle() {
+  for (AgentIndex index : touched) {
+    const Agent& agent = agents[index];
+    tally.recount(index, agent, isOverloaded(agent), isUnderloaded(agent));
+  }
   touched.clear();
+}
+
+void Coordinator::State::recountAll() {
+  touched.clear();
+  for (AgentIndex index = 0; index < agents.slots(); ++index) {
+    const Agent& agent = agents[index];
+    tally.recount(index, agent, isOverloaded(agent), isUnderloaded(agent));
+  }
+  tally.resetStale();
 }
 
 void Coordinator::State::removeIfDrained(AgentIndex index) {
@@ -65,6 +88,7 @@ void Coordinator::State::removeIfDrained(AgentIndex index) {
 
 void Coordinator::State::removeAgent(AgentIndex index) {
   releaseSet(agents[index].capabilities);
+  tally.forget(index);
   agents.remove(index);
   planner.touch(index);
 }
@@ -114,7 +138,7 @@ AgentView Coordinator::State::view(const Agent& agent, TimeMs now) const {
 
 Outcome Coordinator::State::onAssigned(const TaskAssigned& e, TimeMs now) {
   AgentIndex index = agents.touch(e.agent_id, now);
-  agents[index].departed = false;  // work assigned to it: it is back
+  markBack(index);  // work assigned to it: it is back
   changed(index);
   Agent& agent = agents[index];
   if (e.task_id.empty()) {
@@ -223,7 +247,7 @@ Outcome Coordinator::State::onOffline(const std::string& agent_id, TimeMs now) {
 Outcome Coordinator::State::onMetrics(const AgentMetrics& e, TimeMs now) {
   if (e.status == AgentStatus::kOffline) return onOffline(e.agent_id, now);
   const AgentIndex index = agents.touch(e.agent_id, now);
-  agents[index].departed = false;
+  markBack(index);
   changed(index);
   Agent& agent = agents[index];
   if (e.cpu_usage) agent.cpu = clampPercent(*e.cpu_usage, agent.cpu);
@@ -350,6 +374,7 @@ Outcome Coordinator::apply(const Event& event, TimeMs now) {
       },
       event);
   s.noteOpportunities(now);
+  s.settle();
   return outcome;
 }
 
@@ -357,12 +382,16 @@ std::vector<StealOrder> Coordinator::stealRound(TimeMs now) {
   State& s = *state_;
   ++s.counters.steal_rounds;
   s.expireSteals(now);
-  if (!s.config.enabled) return {};
+  if (!s.config.enabled) {
+    s.settle();
+    return {};
+  }
   return s.decide(now);
 }
 
 void Coordinator::withdraw(const StealOrder& order, TimeMs now) {
   state_->withdraw(order.sequence, now);
+  state_->settle();
 }
 
 bool Coordinator::wantsDecision() const {
@@ -393,6 +422,7 @@ void Coordinator::performMaintenance(TimeMs now) {
     }
   }
   s.agents.resumTypical();
+  s.settle();
 }
 
 void Coordinator::reconfigure(const CoordinatorConfig& config) {
@@ -400,34 +430,30 @@ void Coordinator::reconfigure(const CoordinatorConfig& config) {
   state_->capability_sets.setBounds(config.limits.max_capability_names,
                                     config.limits.max_capability_sets);
   state_->planner.touchAll(state_->agents);  // caps and look-ahead may have changed
+  state_->recountAll();                      // thresholds and the agent timeout too
   state_->decision_wanted = true;
 }
 
 Stats Coordinator::stats(TimeMs now) const {
   const State& s = *state_;
-  const LoadModel m = s.model(now);
+  const FleetTally& tally = s.tally;
   Stats out;
-  std::uint64_t tasks = 0;
-  out.in_flight_tasks = s.tasks.size();  // tasks with ids; count-only tasks are added below
-  for (const Agent& agent : s.agents.all()) {
-    if (!agent.in_use) continue;
-    out.in_flight_tasks += agent.count_tasks;
-    if (agent.departed) continue;
-    ++out.total_agents;
-    tasks += agent.held();
-    if (s.isOverloaded(agent)) ++out.overloaded_agents;
-    if (s.isUnderloaded(agent)) ++out.underloaded_agents;
-    if (agent.held() == 0) ++out.idle_agents;
-    if (m.isStale(agent)) ++out.stale_agents;
-  }
+  // Tasks with ids, plus those of count-only fleets.
+  out.in_flight_tasks = s.tasks.size() + tally.countOnlyTasks();
+  out.total_agents = tally.agents();
+  out.overloaded_agents = tally.overloaded();
+  out.underloaded_agents = tally.underloaded();
+  out.idle_agents = tally.idle();
+  out.stale_agents = tally.stale(now, s.config.agent_timeout_ms);
   out.total_steal_operations = s.counters.steals_issued;
   out.successful_steals = s.counters.steals_confirmed;
   out.failed_steals = s.counters.steals_failed;
   out.pending_steals = s.operations.executing();
   out.capability_names = s.capability_sets.liveNames();
   out.capability_sets = s.capability_sets.liveSets();
-  out.avg_tasks_per_agent =
-      out.total_agents > 0 ? static_cast<double>(tasks) / static_cast<double>(out.total_agents) : 0;
+  out.avg_tasks_per_agent = out.total_agents > 0 ? static_cast<double>(tally.heldTasks()) /
+                                                       static_cast<double>(out.total_agents)
+                                                 : 0;
   return out;
 }
 

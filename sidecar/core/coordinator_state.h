@@ -16,6 +16,7 @@
 #include "sidecar/core/agent_table.h"
 #include "sidecar/core/capability_sets.h"
 #include "sidecar/core/coordinator.h"
+#include "sidecar/core/fleet_tally.h"
 #include "sidecar/core/load_model.h"
 #include "sidecar/core/operation_log.h"
 #include "sidecar/core/steal_planner.h"
@@ -35,8 +36,9 @@ struct Coordinator::State {
   TaskLedger tasks;
   OperationLog operations;
   StealPlanner planner;
+  FleetTally tally;  // work.stats' counts, kept as agents change
   bool decision_wanted = false;     // an event may have made a move worthwhile
-  std::vector<AgentIndex> touched;  // agents changed since the last event or decision
+  std::vector<AgentIndex> touched;  // agents changed since the last settle()
   double keyed_fleet_typical = 0;   // the fleet typical duration the planner's keys used
   // Benched targets by when their bench ends (earliest first); stale entries are skipped.
   std::priority_queue<std::pair<TimeMs, AgentIndex>, std::vector<std::pair<TimeMs, AgentIndex>>,
@@ -51,6 +53,12 @@ struct Coordinator::State {
   // After an event: does any agent it changed open a move? A free slot may take a queued
   // task; a queued task may go where a slot is free. Cheap: no estimate, no index update.
   void noteOpportunities(TimeMs now);
+  // An agent that said offline is heard from with work or metrics: it is back.
+  void markBack(AgentIndex index);
+  // After any change: the agents changed since are recounted for work.stats.
+  void settle();
+  // Every agent recounted (thresholds or the agent timeout changed).
+  void recountAll();
   void removeIfDrained(AgentIndex index);
   // Forgets the agent (it holds no named task), letting go of its capabilities.
   void removeAgent(AgentIndex index);

@@ -44,7 +44,7 @@ std::vector<StealOrder> Coordinator::State::decide(TimeMs now) {
   }
   planner.finish(session);
   decision_wanted = false;  // its own moves need no further decision
-  touched.clear();
+  settle();
   return issue(decision, now);
 }
 

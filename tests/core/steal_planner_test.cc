@@ -466,6 +466,19 @@ TEST_CASE("a withdrawn order returns its tasks at once and benches no one") {
   CHECK(f.coordinator.counters().steals_failed == 2);
 }
 
+TEST_CASE("an agent back after saying offline is a target again without saying its status") {
+  Fleet f;
+  f.load("hot", 10, "t");
+  f.metrics("back", 5, {}, AgentStatus::kOffline);
+  CHECK(f.round().empty());
+  f.advance(1);
+  f.metrics("back", 5);  // no status: it is back, not still offline
+  auto orders = f.round();
+  REQUIRE(orders.size() == 1);
+  CHECK(orders[0].target_agent_id == "back");
+  CHECK(f.coordinator.agent("back", f.now)->status != AgentStatus::kOffline);
+}
+
 TEST_CASE("operation ids are unique across rounds") {
   CoordinatorConfig c;
   c.steal_timeout_ms = 1;
