@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include "tests/support/http_probe.h"
+#include "tests/support/http_sidecar.h"
 #include "tests/support/nats_client.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/process.h"
@@ -20,52 +22,6 @@ namespace wss::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// The daemon with HTTP on 127.0.0.1:`http_port` (SidecarProcess always turns HTTP off).
-class SidecarWithHttp {
- public:
-  SidecarWithHttp(const SidecarOptions& options, int http_port,
-                  const std::string& connect_timeout = "1s") {
-    std::string yaml = sidecarConfigYaml(options);
-    const std::string timeout = "connectTimeout: 1s\n";
-    const auto timeout_at = yaml.find(timeout);
-    REQUIRE(timeout_at != std::string::npos);
-    yaml.replace(timeout_at, timeout.size(), "connectTimeout: " + connect_timeout + "\n");
-    const std::string http_off = "http:\n  enabled: false\n";
-    const auto at = yaml.find(http_off);
-    REQUIRE(at != std::string::npos);
-    yaml.replace(at, http_off.size(),
-                 "http:\n  enabled: true\n  listen: 127.0.0.1:" + std::to_string(http_port) + "\n");
-    const std::string config = dir_.writeFile("sidecar.yaml", yaml);
-    log_path_ = dir_.path() + "/sidecar.log";
-    pid_ = spawn({sidecarBinary(), "--config", config}, log_path_);
-    REQUIRE(pid_ > 0);
-  }
-  ~SidecarWithHttp() {
-    if (pid_ > 0 && !exit_) killAndReap(pid_);
-  }
-  SidecarWithHttp(const SidecarWithHttp&) = delete;
-  SidecarWithHttp& operator=(const SidecarWithHttp&) = delete;
-
-  [[nodiscard]] bool running() {
-    if (!exit_) exit_ = waitFor(pid_, 0ms);
-    return !exit_;
-  }
-  std::optional<ExitStatus> stop() {
-    if (!exit_) {
-      kill(pid_, SIGTERM);
-      exit_ = waitFor(pid_, 5s);
-    }
-    return exit_;
-  }
-  [[nodiscard]] std::string log() const { return readFile(log_path_); }
-
- private:
-  TempDir dir_;
-  std::string log_path_;
-  pid_t pid_ = -1;
-  std::optional<ExitStatus> exit_;
-};
 
 // A TCP port that accepts connections (the kernel completes the handshake) but never says a
 // word: a NATS client waits for the server's INFO until its connect timeout.
@@ -95,45 +51,39 @@ class SilentListener {
   int fd_;
 };
 
-// The status of GET `path`, or 0 when the request failed.
-int status(httplib::Client& client, const std::string& path) {
-  auto result = client.Get(path);
-  return result ? result->status : 0;
-}
-
 TEST_CASE("HTTP starts before NATS: /healthz 200 while NATS is down - /readyz 503 until connected",
           "[integration][http]") {
   const int nats_port = findFreePort();
   int http_port = findFreePort();
   while (http_port == nats_port) http_port = findFreePort();
-  SidecarWithHttp sidecar(
-      SidecarOptions::forServer("nats://127.0.0.1:" + std::to_string(nats_port)), http_port);
+  HttpSidecar sidecar(SidecarOptions::forServer("nats://127.0.0.1:" + std::to_string(nats_port)),
+                      http_port);
   httplib::Client client("127.0.0.1", http_port);
   client.set_connection_timeout(200ms);
   client.set_read_timeout(1s);
 
   // No nats-server at all: alive, serving, not ready. HTTP is up before the first connect
   // attempt has even failed, so the daemon's line about it is waited for, not assumed.
-  REQUIRE(eventually([&] { return status(client, "/healthz") == 200; }, 5s));
-  CHECK(status(client, "/readyz") == 503);
-  CHECK(status(client, "/metrics") == 200);
+  REQUIRE(eventually([&] { return httpStatus(client, "/healthz") == 200; }, 5s));
+  CHECK(httpStatus(client, "/readyz") == 503);
+  CHECK(httpStatus(client, "/metrics") == 200);
   REQUIRE(eventually([&] { return sidecar.log().find("not reachable yet") != std::string::npos; }));
   INFO(sidecar.log());
   // Still not ready after that failed attempt (it keeps retrying in the background).
-  CHECK(status(client, "/readyz") == 503);
-  CHECK(status(client, "/healthz") == 200);
+  CHECK(httpStatus(client, "/readyz") == 503);
+  CHECK(httpStatus(client, "/healthz") == 200);
   REQUIRE(sidecar.running());
 
   // NATS comes up on the configured port: ready within a bounded wait.
   NatsServer server(nats_port);
   REQUIRE(server.running());
-  CHECK(eventually([&] { return status(client, "/readyz") == 200; }, 5s));
-  CHECK(status(client, "/healthz") == 200);
+  CHECK(eventually([&] { return httpStatus(client, "/readyz") == 200; }, 5s));
+  CHECK(httpStatus(client, "/healthz") == 200);
 
   // NATS goes away again: not ready, still alive.
   server.stop();
-  CHECK(eventually([&] { return status(client, "/readyz") == 503; }, 5s));
-  CHECK(status(client, "/healthz") == 200);
+  CHECK(eventually([&] { return httpStatus(client, "/readyz") == 503; }, 5s));
+  CHECK(httpStatus(client, "/healthz") == 200);
 
   const auto exit = sidecar.stop();
   REQUIRE(exit);
@@ -149,14 +99,14 @@ TEST_CASE("HTTP answers while the first NATS connect attempt is still waiting",
   SilentListener silent(nats_port);
   const auto started = std::chrono::steady_clock::now();
   // The first attempt blocks for the whole connect timeout (3 s): HTTP must not wait for it.
-  SidecarWithHttp sidecar(
-      SidecarOptions::forServer("nats://127.0.0.1:" + std::to_string(nats_port)), http_port, "3s");
+  HttpSidecar sidecar(SidecarOptions::forServer("nats://127.0.0.1:" + std::to_string(nats_port)),
+                      http_port, "3s");
   httplib::Client client("127.0.0.1", http_port);
   client.set_connection_timeout(200ms);
   client.set_read_timeout(1s);
-  REQUIRE(eventually([&] { return status(client, "/healthz") == 200; }, 2s));
+  REQUIRE(eventually([&] { return httpStatus(client, "/healthz") == 200; }, 2s));
   CHECK(std::chrono::steady_clock::now() - started < 2500ms);
-  CHECK(status(client, "/readyz") == 503);
+  CHECK(httpStatus(client, "/readyz") == 503);
   CHECK(sidecar.log().find("connected to NATS") == std::string::npos);
   // The sidecar is killed on the way out: this test is only about the first seconds.
 }
@@ -167,9 +117,8 @@ TEST_CASE("a first connect whose handshake never completes ends in exit 1, not a
   int http_port = findFreePort();
   while (http_port == nats_port) http_port = findFreePort();
   SilentListener silent(nats_port);
-  SidecarWithHttp sidecar(
-      SidecarOptions::forServer("nats://127.0.0.1:" + std::to_string(nats_port)), http_port,
-      "300ms");
+  HttpSidecar sidecar(SidecarOptions::forServer("nats://127.0.0.1:" + std::to_string(nats_port)),
+                      http_port, "300ms");
   // cnats gives up on such a server for good; the sidecar must not linger half alive.
   REQUIRE(eventually([&] { return !sidecar.running(); }, 20s));
   const auto exit = sidecar.stop();
@@ -184,18 +133,18 @@ TEST_CASE("stopping while NATS was never reachable - with HTTP serving - exits 0
   const int nats_port = findFreePort();
   int http_port = findFreePort();
   while (http_port == nats_port) http_port = findFreePort();
-  SidecarWithHttp sidecar(
-      SidecarOptions::forServer("nats://127.0.0.1:" + std::to_string(nats_port)), http_port);
+  HttpSidecar sidecar(SidecarOptions::forServer("nats://127.0.0.1:" + std::to_string(nats_port)),
+                      http_port);
   httplib::Client client("127.0.0.1", http_port);
   client.set_connection_timeout(200ms);
-  REQUIRE(eventually([&] { return status(client, "/readyz") == 503; }, 5s));
+  REQUIRE(eventually([&] { return httpStatus(client, "/readyz") == 503; }, 5s));
   const auto exit = sidecar.stop();
   INFO(sidecar.log());
   REQUIRE(exit);
   CHECK(exit->exited);
   CHECK(exit->code == 0);
   // The endpoint is gone with the process.
-  CHECK(status(client, "/healthz") == 0);
+  CHECK(httpStatus(client, "/healthz") == 0);
 }
 
 }  // namespace

@@ -8,17 +8,17 @@
 //   /metrics and work.stats and logs it at warn.
 // Every wait is on a condition; HTTP requests carry a 3 s client timeout, so "answers" means
 // an answer arrived, not a figure of how fast.
-#include <httplib.h>
 #include <signal.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include "tests/support/fleet_client.h"
+#include "tests/support/http_probe.h"
+#include "tests/support/http_sidecar.h"
 #include "tests/support/nats_client.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/process.h"
@@ -29,71 +29,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-// The daemon with HTTP on 127.0.0.1:`http_port` (SidecarProcess always turns HTTP off).
-class HttpSidecar {
- public:
-  HttpSidecar(const SidecarOptions& options, int http_port) {
-    std::string yaml = sidecarConfigYaml(options);
-    const std::string http_off = "http:\n  enabled: false\n";
-    const auto at = yaml.find(http_off);
-    REQUIRE(at != std::string::npos);
-    yaml.replace(at, http_off.size(),
-                 "http:\n  enabled: true\n  listen: 127.0.0.1:" + std::to_string(http_port) + "\n");
-    log_path_ = dir_.path() + "/sidecar.log";
-    pid_ = spawn({sidecarBinary(), "--config", dir_.writeFile("sidecar.yaml", yaml)}, log_path_);
-    REQUIRE(pid_ > 0);
-  }
-  ~HttpSidecar() {
-    if (pid_ > 0 && !exit_) {
-      kill(pid_, SIGCONT);  // a failed test may leave it stopped
-      killAndReap(pid_);
-    }
-  }
-  HttpSidecar(const HttpSidecar&) = delete;
-  HttpSidecar& operator=(const HttpSidecar&) = delete;
-
-  void signal(int signo) const { kill(pid_, signo); }
-  std::optional<ExitStatus> stop() {
-    if (!exit_) {
-      kill(pid_, SIGTERM);
-      exit_ = waitFor(pid_, 5s);
-    }
-    return exit_;
-  }
-  [[nodiscard]] std::string log() const { return readFile(log_path_); }
-
- private:
-  TempDir dir_;
-  std::string log_path_;
-  pid_t pid_ = -1;
-  std::optional<ExitStatus> exit_;
-};
-
-httplib::Client httpClient(int port) {
-  httplib::Client client("127.0.0.1", port);
-  client.set_connection_timeout(3s);
-  client.set_read_timeout(3s);
-  return client;
-}
-
-// The status of GET `path`, or 0 when no answer came.
-int status(httplib::Client& client, const std::string& path) {
-  auto result = client.Get(path);
-  return result ? result->status : 0;
-}
-
-// The value of the unlabelled sample `name` on /metrics; -1 when it is not there.
-double metric(httplib::Client& client, const std::string& name) {
-  auto result = client.Get("/metrics");
-  if (!result || result->status != 200) return -1;
-  std::istringstream lines(result->body);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
-  }
-  return -1;
-}
 
 // Queues `count` tasks on `agent`; the sidecar sees them in order.
 void assignTasks(FleetClient& fleet, const std::string& agent, int count) {
@@ -114,7 +49,7 @@ TEST_CASE(
   const int http_port = findFreePort();
   HttpSidecar sidecar(options, http_port);
   httplib::Client http = httpClient(http_port);
-  REQUIRE(eventually([&] { return status(http, "/readyz") == 200; }));
+  REQUIRE(eventually([&] { return httpStatus(http, "/readyz") == 200; }));
 
   FleetClient fleet(server.url());
   REQUIRE(fleet.connected());
@@ -129,21 +64,21 @@ TEST_CASE(
   // Stale within connectTimeout (1 s) + 1 s; /healthz answers on every poll meanwhile.
   REQUIRE(eventually(
       [&] {
-        CHECK(status(http, "/healthz") == 200);
-        return status(http, "/readyz") == 503;
+        CHECK(httpStatus(http, "/healthz") == 200);
+        return httpStatus(http, "/readyz") == 503;
       },
       20s));
   // cnats declares the link dead (unanswered PINGs, or the write deadline): counted.
   REQUIRE(eventually(
       [&] {
-        CHECK(status(http, "/healthz") == 200);
-        return metric(http, "wss_nats_disconnects_total") >= 1;
+        CHECK(httpStatus(http, "/healthz") == 200);
+        return metricValue(http, "wss_nats_disconnects_total") >= 1;
       },
       20s));
-  CHECK(status(http, "/readyz") == 503);
+  CHECK(httpStatus(http, "/readyz") == 503);
 
   server.signal(SIGCONT);
-  REQUIRE(eventually([&] { return status(http, "/readyz") == 200; }, 30s));
+  REQUIRE(eventually([&] { return httpStatus(http, "/readyz") == 200; }, 30s));
 
   // Still stealing: the deepest agent now is a new one, with a new idle agent beside it.
   assignTasks(fleet, "busier", 40);
@@ -188,7 +123,7 @@ TEST_CASE(
   const int http_port = findFreePort();
   HttpSidecar sidecar(SidecarOptions::forServer(server.url()), http_port);
   httplib::Client http = httpClient(http_port);
-  REQUIRE(eventually([&] { return status(http, "/readyz") == 200; }));
+  REQUIRE(eventually([&] { return httpStatus(http, "/readyz") == 200; }));
   FleetClient fleet(server.url());
   REQUIRE(fleet.connected());
   REQUIRE(fleet.stats());
@@ -211,14 +146,14 @@ TEST_CASE(
       60s));
   sidecar.signal(SIGCONT);
 
-  REQUIRE(eventually([&] { return metric(http, "wss_nats_slow_consumer_disconnects_total") >= 1; },
-                     20s));
+  REQUIRE(eventually(
+      [&] { return metricValue(http, "wss_nats_slow_consumer_disconnects_total") >= 1; }, 20s));
   auto stats = fleet.waitForStats([](const json& s) {
     return s["slowConsumerDisconnects"].get<std::uint64_t>() >= 1 && s["natsReconnects"] >= 1;
   });
   REQUIRE(stats);
   CHECK((*stats)["natsDisconnects"].get<std::uint64_t>() >= 1);
-  REQUIRE(eventually([&] { return status(http, "/readyz") == 200; }, 20s));
+  REQUIRE(eventually([&] { return httpStatus(http, "/readyz") == 200; }, 20s));
   const std::string log = sidecar.log();
   INFO(log.substr(log.size() > 4000 ? log.size() - 4000 : 0));
   CHECK(log.find("slow-consumer cut") != std::string::npos);
@@ -236,8 +171,8 @@ TEST_CASE("hung NATS: SIGTERM while the server is SIGSTOPped still exits 0 withi
   REQUIRE(fleet.connected());
   REQUIRE(fleet.stats());  // up and subscribed
   server.signal(SIGSTOP);
-  REQUIRE(eventually([&] { return sidecar.log().find("connection stale") != std::string::npos; },
-                     20s));
+  REQUIRE(
+      eventually([&] { return sidecar.log().find("connection stale") != std::string::npos; }, 20s));
   auto exit = sidecar.stop(5s);  // nullopt if it took longer
   server.signal(SIGCONT);
   REQUIRE(exit);
