@@ -72,4 +72,12 @@ std::string_view contentTypeOf(natsMsg* msg) {
   return {};
 }
 
+std::optional<nlohmann::json> workStats(NatsClient& client, int timeout_ms) {
+  const auto reply = client.request("work.stats", "", timeout_ms);
+  if (!reply) return std::nullopt;
+  auto j = nlohmann::json::parse(*reply, nullptr, false);
+  if (j.is_discarded() || !j.contains("eventsProcessed")) return std::nullopt;
+  return j;
+}
+
 }  // namespace wss::bench

@@ -5,6 +5,8 @@
 
 #include <nats/nats.h>
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,5 +46,9 @@ class NatsClient {
 
 // The Content-Type header of a received message, or empty.
 [[nodiscard]] std::string_view contentTypeOf(natsMsg* msg);
+
+// The sidecar's work.stats reply, or nullopt when none came within `timeout_ms` or it is not
+// a stats object (no eventsProcessed).
+[[nodiscard]] std::optional<nlohmann::json> workStats(NatsClient& client, int timeout_ms);
 
 }  // namespace wss::bench

@@ -31,6 +31,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using wss::bench::NatsClient;
+using wss::bench::workStats;
 
 constexpr const char* kUsage = R"(usage: ingest-bench [options]
   --nats-url URL       the nats-server to go through (default $NATS_URL or nats://127.0.0.1:4222)
@@ -204,14 +205,6 @@ Measurement runBare(const Args& args, const wss::bench::EventMix& mix, const std
   return m;
 }
 
-std::optional<nlohmann::json> workStats(NatsClient& client) {
-  const auto reply = client.request("work.stats", "", 1000);
-  if (!reply) return std::nullopt;
-  auto j = nlohmann::json::parse(*reply, nullptr, false);
-  if (j.is_discarded() || !j.contains("eventsProcessed")) return std::nullopt;
-  return j;
-}
-
 // What the sidecar's work.stats said while it ingested.
 struct Progress {
   std::uint64_t processed = 0;                   // eventsProcessed, absolute
@@ -233,7 +226,7 @@ Progress pollUntilSettled(NatsClient& client, wss::testing::ChildProcess& sideca
   auto last_answer = Clock::now();
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    const auto s = workStats(client);
+    const auto s = workStats(client, 1000);
     const auto now = Clock::now();
     if (s) {
       last_answer = now;
@@ -288,7 +281,7 @@ Measurement runSidecar(const Args& args, const wss::bench::EventMix& mix, const 
   std::optional<nlohmann::json> stats;
   for (int i = 0; i < 100 && !stats; ++i) {
     if (!sidecar->running()) break;
-    stats = workStats(*client);
+    stats = workStats(*client, 1000);
     if (!stats) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   if (!stats) {

@@ -20,6 +20,7 @@
 namespace {
 
 using wss::bench::NatsClient;
+using wss::bench::workStats;
 
 struct Args {
   std::string nats_url = "nats://127.0.0.1:4222";
@@ -74,14 +75,6 @@ std::size_t rssOf(pid_t pid) {
   return 0;
 }
 
-std::optional<nlohmann::json> workStats(NatsClient& client) {
-  const auto reply = client.request("work.stats", "", 2000);
-  if (!reply) return std::nullopt;
-  auto j = nlohmann::json::parse(*reply, nullptr, false);
-  if (j.is_discarded() || !j.contains("eventsProcessed")) return std::nullopt;
-  return j;
-}
-
 // Publishes the fleet's life as described above; returns the number of events.
 std::uint64_t publishFleet(NatsClient& pub, const Args& args) {
   const auto enc = wss::codec::Encoding::kProtobuf;
@@ -126,7 +119,7 @@ bool waitProcessed(NatsClient& client, std::uint64_t target) {
   auto last_rise = std::chrono::steady_clock::now();
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    const auto stats = workStats(client);
+    const auto stats = workStats(client, 2000);
     const auto now = std::chrono::steady_clock::now();
     if (stats) {
       const auto processed = (*stats)["eventsProcessed"].get<std::uint64_t>();
@@ -159,7 +152,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::optional<nlohmann::json> stats;
-  for (int i = 0; i < 100 && !(stats = workStats(*client)); ++i) {
+  for (int i = 0; i < 100 && !(stats = workStats(*client, 2000)); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   if (!stats) {
@@ -169,7 +162,7 @@ int main(int argc, char** argv) {
   const std::size_t rss0 = rssOf(sidecar.pid());
   const std::uint64_t base = (*stats)["eventsProcessed"].get<std::uint64_t>();
   const std::uint64_t events = publishFleet(*client, args);
-  if (!waitProcessed(*client, base + events) || !(stats = workStats(*client))) {
+  if (!waitProcessed(*client, base + events) || !(stats = workStats(*client, 2000))) {
     std::fprintf(stderr, "rss-bench: the sidecar did not process all %llu events\n",
                  static_cast<unsigned long long>(events));
     return 1;
