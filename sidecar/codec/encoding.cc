@@ -1,8 +1,8 @@
 // Content-Type <-> Encoding, and the contract's sniffing rule when the header is absent.
-#include <cctype>
 #include <string_view>
 
 #include "sidecar/codec/codec.h"
+#include "sidecar/common/ascii.h"
 
 namespace wss::codec {
 namespace {
@@ -15,17 +15,6 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string_view contentType(Encoding encoding) {
@@ -35,9 +24,9 @@ std::string_view contentType(Encoding encoding) {
 Encoding detectEncoding(std::string_view content_type, std::string_view payload) {
   // The media type is what precedes any parameters ("application/json; charset=utf-8").
   const std::string_view media_type = trim(content_type.substr(0, content_type.find(';')));
-  if (equalsIgnoreCase(media_type, kJsonContentType)) return Encoding::kJson;
-  if (equalsIgnoreCase(media_type, kProtobufContentType) ||
-      equalsIgnoreCase(media_type, "application/x-protobuf")) {
+  if (common::equalsIgnoreAsciiCase(media_type, kJsonContentType)) return Encoding::kJson;
+  if (common::equalsIgnoreAsciiCase(media_type, kProtobufContentType) ||
+      common::equalsIgnoreAsciiCase(media_type, "application/x-protobuf")) {
     return Encoding::kProtobuf;
   }
   // No header, or one we don't know: sniff. Protobuf can't start with '{' in practice: 0x7B

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <exception>
 
+#include "sidecar/common/ascii.h"
 #include "sidecar/transport/nats_status.h"
 
 namespace wss::transport {
@@ -15,17 +16,6 @@ int pendingLimit(std::int64_t value) {
   if (value <= 0) return -1;  // cnats: no limit
   if (value > INT_MAX) return INT_MAX;
   return static_cast<int>(value);
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) {
-      return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-    };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
 }
 
 // The Content-Type header; header names are case-insensitive, so fall back to a scan when
@@ -39,7 +29,7 @@ std::string_view contentTypeOf(natsMsg* msg) {
   if (natsMsgHeader_Keys(msg, &keys, &count) != NATS_OK) return {};
   std::string_view found;
   for (int i = 0; i < count; ++i) {
-    if (keys[i] != nullptr && equalsIgnoreCase(keys[i], "content-type")) {
+    if (keys[i] != nullptr && common::equalsIgnoreAsciiCase(keys[i], "content-type")) {
       if (natsMsgHeader_Get(msg, keys[i], &value) == NATS_OK && value != nullptr) found = value;
       break;
     }
