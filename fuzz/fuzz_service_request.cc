@@ -19,8 +19,9 @@ using wss::fuzz::require;
 constexpr wss::core::TimeMs kNow = 1'000'000;
 
 // Ten tasks on "hot", an idle GPU agent, and one steal round between them.
-const wss::core::Coordinator& fleet() {
-  static const wss::core::Coordinator* const coordinator = [] {
+// Not const: work.bestAgent answers from the planner, which re-keys what changed.
+wss::core::Coordinator& fleet() {
+  static wss::core::Coordinator* const coordinator = [] {
     auto* c = new wss::core::Coordinator(wss::core::CoordinatorConfig{});
     for (int i = 0; i < 10; ++i) {
       (void)c->apply(wss::core::TaskAssigned{"hot", "h-" + std::to_string(i), {}, 0}, kNow);

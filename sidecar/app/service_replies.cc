@@ -227,7 +227,7 @@ Reply agentsReply(const core::Coordinator& coordinator, core::TimeMs now,
   return Reply{true, dump(out)};
 }
 
-Reply bestAgentReply(const core::Coordinator& coordinator, core::TimeMs now,
+Reply bestAgentReply(core::Coordinator& coordinator, core::TimeMs now,
                      std::string_view content_type, std::string_view request) {
   const codec::Encoding encoding = codec::detectEncoding(content_type, request);
   const codec::BestAgentRequestResult decoded = codec::decodeBestAgentRequest(encoding, request);

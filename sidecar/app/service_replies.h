@@ -59,7 +59,7 @@ struct Reply {
                                 std::string_view request);
 // work.bestAgent: {"agentId": "...", "expectedStartMs": ...} or {"agentId": null}.
 // Request: codec::decodeBestAgentRequest (JSON or protobuf, empty for no requirement).
-[[nodiscard]] Reply bestAgentReply(const core::Coordinator& coordinator, core::TimeMs now,
+[[nodiscard]] Reply bestAgentReply(core::Coordinator& coordinator, core::TimeMs now,
                                    std::string_view content_type, std::string_view request);
 
 }  // namespace wss::app

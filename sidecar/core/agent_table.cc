@@ -22,6 +22,7 @@ AgentIndex AgentTable::touch(std::string_view id, TimeMs now) {
     agents_[index].id.assign(id);
     agents_[index].in_use = true;
     index_.insert(id, index);
+    order_.insert(index);
   }
   agents_[index].last_seen = now;
   return index;
@@ -32,6 +33,7 @@ void AgentTable::remove(AgentIndex index) {
   assert(agent.in_use && agent.oldest == kNoTask);
   forgetTypical(agent);
   index_.erase(agent.id, idOf());
+  order_.erase(index);  // while its id is still there to find it by
   agent = Agent{};
   free_.push_back(index);
 }

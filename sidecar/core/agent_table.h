@@ -3,6 +3,7 @@
 // Invariants:
 // - `index_` maps each in-use agent's id (stored once, in its Agent) to its slot, and nothing
 //   else; a freed slot is on `free_` and holds a default Agent, so a reused slot starts clean.
+// - `order_` holds exactly the in-use slots (agent_order.h).
 // - `typical_sum_` / `with_typical_` are the sum and count of the typical (median) durations
 //   of in-use agents that have recorded one, so the fleet-wide typical duration costs O(1);
 //   maintenance re-sums them exactly.
@@ -16,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sidecar/core/agent_order.h"
 #include "sidecar/core/arrival_rate.h"
 #include "sidecar/core/capability_sets.h"
 #include "sidecar/core/duration_window.h"
@@ -66,6 +68,10 @@ struct Agent {
 
 class AgentTable {
  public:
+  AgentTable() = default;
+  AgentTable(const AgentTable&) = delete;
+  AgentTable& operator=(const AgentTable&) = delete;
+
   [[nodiscard]] AgentIndex find(std::string_view id) const;
   // The agent's index, creating it on first sight; marks it seen at `now`.
   AgentIndex touch(std::string_view id, TimeMs now);
@@ -84,6 +90,10 @@ class AgentTable {
   [[nodiscard]] AgentIndex slots() const { return static_cast<AgentIndex>(agents_.size()); }
   [[nodiscard]] std::size_t live() const { return index_.size(); }
   [[nodiscard]] const std::vector<Agent>& all() const { return agents_; }
+  // Up to `limit` in-use slots in id order, after the id `after` (empty: from the first).
+  [[nodiscard]] std::vector<AgentIndex> byId(std::string_view after, std::size_t limit) const {
+    return order_.page(after, limit);
+  }
 
  private:
   void forgetTypical(const Agent& agent);
@@ -94,6 +104,7 @@ class AgentTable {
   std::vector<Agent> agents_;  // by AgentIndex; slots are reused
   std::vector<AgentIndex> free_;
   FlatIndex index_;
+  AgentOrder order_{&agents_};  // refers to agents_: the table is neither copied nor moved
   double typical_sum_ = 0;
   std::size_t with_typical_ = 0;
 };

@@ -483,17 +483,8 @@ std::vector<OperationView> Coordinator::operations(std::size_t limit) const {
 std::vector<AgentView> Coordinator::agents(TimeMs now, std::size_t limit,
                                            const std::string& after) const {
   const State& s = *state_;
-  std::vector<const Agent*> live;
-  live.reserve(s.agents.live());
-  for (const Agent& agent : s.agents.all()) {
-    if (agent.in_use && (after.empty() || agent.id > after)) live.push_back(&agent);
-  }
-  std::size_t n = std::min(limit, live.size());
-  std::partial_sort(live.begin(), live.begin() + static_cast<std::ptrdiff_t>(n), live.end(),
-                    [](const Agent* a, const Agent* b) { return a->id < b->id; });
   std::vector<AgentView> out;
-  out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) out.push_back(s.view(*live[i], now));
+  for (AgentIndex index : s.agents.byId(after, limit)) out.push_back(s.view(s.agents[index], now));
   return out;
 }
 
@@ -504,29 +495,14 @@ std::optional<AgentView> Coordinator::agent(const std::string& agent_id, TimeMs 
 }
 
 std::optional<BestAgent> Coordinator::bestAgent(const std::vector<std::string>& required,
-                                                TimeMs now) const {
-  const State& s = *state_;
+                                                TimeMs now) {
+  State& s = *state_;
   const LoadModel m = s.model(now);
-  // A requirement never seen as a set is checked name by name against each agent.
+  // A requirement never seen as a set is checked name by name against each group.
   const std::optional<SetId> need = s.capability_sets.find(required);
-  std::optional<BestAgent> best;
-  double best_finish = kNever;
-  float best_cpu = 0;
-  for (const Agent& agent : s.agents.all()) {
-    if (!m.canReceive(agent) ||
-        !(need ? s.capability_sets.covers(agent.capabilities, *need)
-               : s.capability_sets.coversNames(agent.capabilities, required))) {
-      continue;
-    }
-    const Estimate e = m.estimate(agent);
-    const double finish = e.appendedFinish();
-    if (!best || finish < best_finish || (finish == best_finish && agent.cpu < best_cpu)) {
-      best = BestAgent{agent.id, finish - e.duration};
-      best_finish = finish;
-      best_cpu = agent.cpu;
-    }
-  }
-  return best;
+  const auto best = s.planner.bestReceiver(need, required, s.agents, s.capability_sets, m);
+  if (!best) return std::nullopt;
+  return BestAgent{s.agents[best->agent].id, best->finish - best->duration};
 }
 
 }  // namespace wss::core

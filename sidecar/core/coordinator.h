@@ -154,13 +154,15 @@ class Coordinator {
   // Most recent first, at most `limit`.
   [[nodiscard]] std::vector<OperationView> operations(std::size_t limit) const;
   // Sorted by agent id, at most `limit`, only ids after `after` (paging; empty: from the
-  // first). O(agents + limit log limit).
+  // first). O(log agents + limit) (agent_order.h).
   [[nodiscard]] std::vector<AgentView> agents(TimeMs now, std::size_t limit,
                                               const std::string& after = {}) const;
   [[nodiscard]] std::optional<AgentView> agent(const std::string& agent_id, TimeMs now) const;
-  // The live agent that can run a task needing `required` and would start it soonest.
+  // The live agent that can run a task needing `required` and would start it soonest. Not
+  // const: it is answered from the planner's heaps, re-keying what changed since the last
+  // decision (O(changed log n + capability groups)).
   [[nodiscard]] std::optional<BestAgent> bestAgent(const std::vector<std::string>& required,
-                                                   TimeMs now) const;
+                                                   TimeMs now);
 
  private:
   struct State;

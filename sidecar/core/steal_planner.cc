@@ -51,8 +51,9 @@ StealPlanner::Keys StealPlanner::keysOf(AgentIndex index, const Agent& agent,
   const Estimate e = model.estimate(agent);
   keys.source = model.isSource(agent, e);
   keys.source_finish = agent.departed ? kNever : e.newestFinish();
-  if (!model.canReceive(agent) || e.backlog >= model.targetCap(e)) return keys;
+  if (!model.canReceive(agent)) return keys;
   keys.group = groupOf(agent.capabilities, sets);
+  keys.saturated = e.backlog >= model.targetCap(e);
   keys.target = {e.appendedFinish(), model.staleAt(agent), static_cast<float>(e.duration),
                  groups_[keys.group].scarcity, agent.cpu, index};
   return keys;
@@ -66,13 +67,21 @@ void StealPlanner::rekey(AgentIndex index, const Agent& agent, const CapabilityS
   } else {
     sources_.erase(index);
   }
-  if (index < group_of_agent_.size() && group_of_agent_[index] != keys.group) leaveGroup(index);
+  if (index < group_of_agent_.size() &&
+      (group_of_agent_[index] != keys.group || isSaturated(index) != keys.saturated)) {
+    leaveGroup(index);
+  }
   if (keys.group == kNoGroup) return;
-  if (index >= group_of_agent_.size()) group_of_agent_.resize(index + 1, kNoGroup);
-  TargetHeap& heap = groups_[keys.group].targets;
-  if (!heap.contains(index)) ++targets_;
+  if (index >= group_of_agent_.size()) {
+    group_of_agent_.resize(index + 1, kNoGroup);
+    saturated_.resize(index + 1, false);
+  }
+  Group& group = groups_[keys.group];
+  TargetHeap& heap = keys.saturated ? group.saturated : group.targets;
+  if (!keys.saturated && !heap.contains(index)) ++targets_;
   heap.upsert(keys.target);
   group_of_agent_[index] = keys.group;
+  saturated_[index] = keys.saturated;
 }
 
 void StealPlanner::rebuild(const AgentTable& agents, const CapabilitySets& sets,
@@ -80,32 +89,44 @@ void StealPlanner::rebuild(const AgentTable& agents, const CapabilitySets& sets,
   for (AgentIndex index : dirty_) is_dirty_[index] = false;
   dirty_.clear();
   sources_.clear();
-  for (Group& group : groups_) group.targets.clear();
+  for (Group& group : groups_) {
+    group.targets.clear();
+    group.saturated.clear();
+  }
   group_of_agent_.assign(agents.slots(), kNoGroup);
+  saturated_.assign(agents.slots(), false);
   targets_ = 0;
   std::vector<SourceEntry> sources;
-  std::vector<std::vector<TargetEntry>> targets(groups_.size());
+  // By group: [2g] below the cap, [2g + 1] at or past it.
+  std::vector<std::vector<TargetEntry>> heaps(2 * groups_.size());
   for (AgentIndex index = 0; index < agents.slots(); ++index) {
     const Keys keys = keysOf(index, agents[index], sets, model);
     if (keys.source) sources.push_back({keys.source_finish, index});
     if (keys.group == kNoGroup) continue;
-    if (keys.group >= targets.size()) targets.resize(groups_.size());  // a group made just now
-    targets[keys.group].push_back(keys.target);
+    if (2 * keys.group >= heaps.size()) heaps.resize(2 * groups_.size());  // a group made now
+    heaps[2 * keys.group + (keys.saturated ? 1 : 0)].push_back(keys.target);
     group_of_agent_[index] = keys.group;
-    ++targets_;
+    saturated_[index] = keys.saturated;
+    if (!keys.saturated) ++targets_;
   }
   sources_.assign(std::move(sources));
-  for (std::uint32_t g = 0; g < targets.size(); ++g) groups_[g].targets.assign(std::move(targets[g]));
+  for (std::uint32_t g = 0; 2 * g < heaps.size(); ++g) {
+    groups_[g].targets.assign(std::move(heaps[2 * g]));
+    groups_[g].saturated.assign(std::move(heaps[2 * g + 1]));
+  }
 }
 
 void StealPlanner::leaveGroup(AgentIndex index) {
   if (index >= group_of_agent_.size() || group_of_agent_[index] == kNoGroup) return;
-  TargetHeap& heap = groups_[group_of_agent_[index]].targets;
-  if (heap.contains(index)) {
-    heap.erase(index);
+  Group& group = groups_[group_of_agent_[index]];
+  if (isSaturated(index)) {
+    group.saturated.erase(index);
+  } else if (group.targets.contains(index)) {
+    group.targets.erase(index);
     --targets_;
   }
   group_of_agent_[index] = kNoGroup;
+  saturated_[index] = false;
 }
 
 std::uint32_t StealPlanner::groupOf(SetId capabilities, const CapabilitySets& sets) {
@@ -114,11 +135,13 @@ std::uint32_t StealPlanner::groupOf(SetId capabilities, const CapabilitySets& se
     const auto scarcity = static_cast<std::uint32_t>(sets.namesInSet(capabilities));
     if (free_groups_.empty()) {
       it->second = static_cast<std::uint32_t>(groups_.size());
-      groups_.push_back({capabilities, scarcity, TargetHeap(&target_pos_)});
+      groups_.push_back(
+          {capabilities, scarcity, TargetHeap(&target_pos_), TargetHeap(&target_pos_)});
     } else {
       it->second = free_groups_.back();
       free_groups_.pop_back();
-      groups_[it->second] = {capabilities, scarcity, TargetHeap(&target_pos_)};
+      groups_[it->second] = {capabilities, scarcity, TargetHeap(&target_pos_),
+                             TargetHeap(&target_pos_)};
     }
     covering_.clear();  // a new group may cover needs seen before
   }
@@ -132,6 +155,7 @@ void StealPlanner::forgetSet(SetId set) {
   Group& group = groups_[it->second];
   // Nobody holds the set, so no live agent is in the group; clear what stale entries remain.
   while (!group.targets.empty()) leaveGroup(group.targets.top().agent);
+  while (!group.saturated.empty()) leaveGroup(group.saturated.top().agent);
   group.live = false;
   free_groups_.push_back(it->second);
   group_of_set_.erase(it);
@@ -223,20 +247,45 @@ const StealPlanner::TargetEntry* StealPlanner::bestTarget(SetId need, AgentIndex
                                                          const LoadModel& model) {
   const TargetEntry* best = nullptr;
   for (std::uint32_t g : covering(need, sets)) {
-    TargetHeap& heap = groups_[g].targets;
-    // Silence is the one thing that changes without an event: drop the stale as they surface.
-    while (!heap.empty() && model.now() > heap.top().stale_at) {
-      const AgentIndex stale = heap.top().agent;
-      leaveGroup(stale);
-    }
-    if (heap.empty()) continue;
-    const TargetEntry& top = heap.top();
+    const TargetEntry* fresh = freshTop(groups_[g].targets, model);
+    if (fresh == nullptr) continue;
+    const TargetEntry& top = *fresh;
     if (top.agent == source) continue;
     if (best != nullptr && !TargetFirst{}(top, *best)) continue;
     if (pairs_.size(source, top.agent) >= model.config().max_steal_batch) continue;
     best = &top;
   }
   return best;
+}
+
+const StealPlanner::TargetEntry* StealPlanner::freshTop(TargetHeap& heap, const LoadModel& model) {
+  // Silence is the one thing that changes without an event: drop the stale as they surface.
+  while (!heap.empty() && model.now() > heap.top().stale_at) leaveGroup(heap.top().agent);
+  return heap.empty() ? nullptr : &heap.top();
+}
+
+std::optional<Receiver> StealPlanner::bestReceiver(std::optional<SetId> need,
+                                                   const std::vector<std::string>& names,
+                                                   const AgentTable& agents,
+                                                   const CapabilitySets& sets,
+                                                   const LoadModel& model) {
+  refresh(agents, sets, model);
+  const TargetEntry* best = nullptr;
+  const auto consider = [&](Group& group) {
+    for (TargetHeap* heap : {&group.targets, &group.saturated}) {
+      const TargetEntry* top = freshTop(*heap, model);
+      if (top != nullptr && (best == nullptr || TargetFirst{}(*top, *best))) best = top;
+    }
+  };
+  if (need) {
+    for (std::uint32_t g : covering(*need, sets)) consider(groups_[g]);
+  } else {  // a requirement never interned: check each group by name
+    for (Group& group : groups_) {
+      if (group.live && sets.coversNames(group.capabilities, names)) consider(group);
+    }
+  }
+  if (best == nullptr) return std::nullopt;
+  return Receiver{best->agent, best->finish, best->duration};
 }
 
 }  // namespace wss::core

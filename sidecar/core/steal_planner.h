@@ -6,13 +6,16 @@
 // capability set by when a task appended there would finish. Events only mark agents dirty
 // (touch); a decision re-keys the dirty ones, O(log n) each, then repeatedly takes the top
 // source's oldest queued task the target can run and the capable target that would finish it
-// first, while the move passes the threshold test. A decision that moves nothing costs
+// first, while the move passes the threshold test. Agents that can receive but sit at or past
+// their cap wait in a second heap of their group, so work.bestAgent is answered from the
+// heaps too (bestReceiver), in O(dirty log n + groups) instead of a pass over the fleet. A decision that moves nothing costs
 // O(dirty log n); each move O(log n + capability groups).
 //
 // Invariants:
 // - After refresh, an agent is in the source heap iff LoadModel::isSource holds for it, and
-//   in exactly the target heap of its capability set iff it can receive and is below its cap,
-//   both keyed by the estimates of that refresh (the fleet mean may drift until a rebuild).
+//   in exactly one heap of its capability set's group iff it can receive: the target heap when
+//   below its cap, else the saturated heap; all keyed by the estimates of that refresh (the
+//   fleet mean may drift until a rebuild). `targets_` counts the target heaps' entries.
 // - A live agent's oldest `slots` tasks are never named; a task with a pending steal never
 //   is; a task goes only to a target whose capabilities cover its requirement.
 // Owner thread only.
@@ -20,6 +23,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -32,6 +36,13 @@
 namespace wss::core {
 
 // One task to move: `task` kNoTask for an anonymous task of a count-only fleet.
+// The capable agent that would finish one more task first (work.bestAgent).
+struct Receiver {
+  AgentIndex agent = kNoAgent;
+  double finish = 0;    // when a task appended now would finish, from now
+  double duration = 0;  // its typical task duration
+};
+
 struct Move {
   AgentIndex source = kNoAgent;
   AgentIndex target = kNoAgent;
@@ -75,6 +86,15 @@ class StealPlanner {
   // Ends a decision: sources it set aside are re-keyed at the next one.
   void finish(Session& session);
 
+  // The agent, of any backlog, that would finish a task needing `need` first (a set id when
+  // the requirement was ever interned, else `names`), ties going to fewer capabilities, then
+  // lower cpu; nullopt when no capable agent can receive.
+  [[nodiscard]] std::optional<Receiver> bestReceiver(std::optional<SetId> need,
+                                                     const std::vector<std::string>& names,
+                                                     const AgentTable& agents,
+                                                     const CapabilitySets& sets,
+                                                     const LoadModel& model);
+
  private:
   struct SourceEntry {
     double finish;
@@ -113,7 +133,8 @@ class StealPlanner {
   struct Group {
     SetId capabilities;
     std::uint32_t scarcity;
-    TargetHeap targets;
+    TargetHeap targets;    // below their cap: where steals go
+    TargetHeap saturated;  // at or past it: only for bestReceiver
     bool live = true;  // false: its set was freed, the slot waits for reuse
   };
   static constexpr std::uint32_t kNoGroup = kNotInHeap;
@@ -123,6 +144,7 @@ class StealPlanner {
     bool source = false;
     double source_finish = 0;
     std::uint32_t group = kNoGroup;
+    bool saturated = false;
     TargetEntry target{};
   };
 
@@ -133,6 +155,11 @@ class StealPlanner {
   void rekey(AgentIndex index, const Agent& agent, const CapabilitySets& sets,
              const LoadModel& model);
   void leaveGroup(AgentIndex index);
+  [[nodiscard]] bool isSaturated(AgentIndex index) const {
+    return index < saturated_.size() && saturated_[index];
+  }
+  // The group's first live entry of `heap`, dropping those gone stale; null when none.
+  const TargetEntry* freshTop(TargetHeap& heap, const LoadModel& model);
   std::uint32_t groupOf(SetId capabilities, const CapabilitySets& sets);
   const std::vector<std::uint32_t>& covering(SetId need, const CapabilitySets& sets);
   [[nodiscard]] std::optional<Move> moveFrom(AgentIndex source, const AgentTable& agents,
@@ -146,6 +173,7 @@ class StealPlanner {
   std::vector<std::uint32_t> source_pos_;
   std::vector<std::uint32_t> target_pos_;
   std::vector<std::uint32_t> group_of_agent_;
+  std::vector<bool> saturated_;  // by agent: which heap of its group it is in
   SourceHeap sources_{&source_pos_};
   std::vector<Group> groups_;
   std::unordered_map<SetId, std::uint32_t> group_of_set_;

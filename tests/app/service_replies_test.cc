@@ -201,7 +201,7 @@ TEST_CASE("bad requests get an error object with ok=false") {
     REQUIRE(body.contains("error"));
     CHECK_THAT(body["error"].get<std::string>(), Catch::Contains(contains));
   };
-  const auto& c = fleet.coordinator;
+  auto& c = fleet.coordinator;
   const auto now = fleet.now;
   checkError(operationsReply(c, now, "{not json"), "not valid JSON");
   checkError(operationsReply(c, now, "[1, 2]"), "must be a JSON object");

@@ -233,6 +233,36 @@ TEST_CASE("bestAgent: capable, live, and soonest to start") {
   CHECK(best->agent_id == "cpu-free");
 }
 
+TEST_CASE("bestAgent: a fast agent with a queue beats a slow idle one, and follows the load") {
+  Fleet f;
+  f.assign("slow", "s-0");
+  f.complete("slow", "s-0", 60'000);  // a minute a task
+  for (int i = 0; i < 20; ++i) {
+    f.assign("fast", "f-" + std::to_string(i));
+    f.complete("fast", "f-" + std::to_string(i), 10);
+  }
+  f.load("fast", 30, "q");  // past its late-binding cap, still done in ~300 ms
+  auto best = f.coordinator.bestAgent({}, f.now);
+  REQUIRE(best);
+  CHECK(best->agent_id == "fast");
+  CHECK(best->expected_start_ms == Approx(300).margin(20));
+  // A requirement never interned as a set is matched by name.
+  f.metrics("gpu", 0, {"gpu", "cuda"});
+  best = f.coordinator.bestAgent({"cuda"}, f.now);
+  REQUIRE(best);
+  CHECK(best->agent_id == "gpu");
+  // Load piles up past a minute on "fast": the idle one is sooner now.
+  f.load("fast", 6'000, "more");
+  best = f.coordinator.bestAgent({}, f.now);
+  REQUIRE(best);
+  CHECK(best->agent_id != "fast");
+  // An agent that says busy is no candidate; one back to idle is.
+  f.metrics("gpu", 0, {"gpu", "cuda"}, AgentStatus::kBusy);
+  CHECK_FALSE(f.coordinator.bestAgent({"cuda"}, f.now).has_value());
+  f.metrics("gpu", 0, {"gpu", "cuda"}, AgentStatus::kIdle);
+  REQUIRE(f.coordinator.bestAgent({"cuda"}, f.now));
+}
+
 TEST_CASE("agents() lists sorted by id and honours the limit") {
   Fleet f;
   f.metrics("c", 0);
