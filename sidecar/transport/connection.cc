@@ -274,6 +274,8 @@ std::string Connection::connectedUrl() const {
   return common::redactUrl(buffer);  // cnats gives the URL with its credentials
 }
 
+natsConnection* Connection::native() const { return nc_; }
+
 void Connection::drainSubscriptions(Deadline deadline) {
   std::vector<Subscription*> started;
   {

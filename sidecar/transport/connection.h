@@ -81,6 +81,9 @@ class Connection final : public Bus {
   // The URL of the server connected to, credentials redacted (common/redact.h); empty when
   // not connected. Any thread.
   [[nodiscard]] std::string connectedUrl() const;
+  // The cnats connection, for JetStream clients (kv_lease.h) on their own threads; the
+  // Connection outlives them. Set once open() returned, connected or not yet. Any thread.
+  [[nodiscard]] natsConnection* native() const;
 
   // Stops accepting: drains every subscription so messages already received are still
   // handed to their handlers, waiting until `deadline` at most. After it returns no handler

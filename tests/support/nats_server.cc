@@ -31,6 +31,10 @@ std::string natsServerExecutable() {
   return "nats-server";
 }
 
+std::vector<std::string> jetStreamArgs(const std::string& store_dir) {
+  return {"-js", "-sd", store_dir};
+}
+
 NatsServer::NatsServer() : NatsServer(findFreePort()) {}
 
 NatsServer::NatsServer(int port) : NatsServer(port, {}) {}

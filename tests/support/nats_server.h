@@ -2,9 +2,9 @@
 //
 // NatsServer starts /usr/sbin/nats-server (or nats-server from PATH) bound to 127.0.0.1
 // on a port nobody uses, waits until it accepts TCP connections, and can be stopped and
-// started again on the same port to simulate an outage. Extra arguments (auth, TLS) can be
-// appended to its command line. It only ever signals the PID it started, and kills it on
-// destruction. Test thread only; not thread-safe.
+// started again on the same port to simulate an outage. Extra arguments (auth, TLS, JetStream
+// with jetStreamArgs()) can be appended to its command line. It only ever signals the PID it
+// started, and kills it on destruction. Test thread only; not thread-safe.
 #pragma once
 
 #include <sys/types.h>
@@ -19,6 +19,11 @@ namespace wss::testing {
 
 // The nats-server executable: WSS_NATS_SERVER if set, else /usr/sbin/nats-server, else PATH.
 [[nodiscard]] std::string natsServerExecutable();
+
+// The extra arguments that enable JetStream with its store in `store_dir`: {"-js", "-sd",
+// store_dir}. Give each server a fresh directory (a TempDir that outlives it), so no test
+// sees another's buckets or a previous run's.
+[[nodiscard]] std::vector<std::string> jetStreamArgs(const std::string& store_dir);
 
 class NatsServer {
  public:
