@@ -18,8 +18,8 @@ namespace {
 using wss::fuzz::require;
 
 bool knownSection(const std::string& name) {
-  static const std::vector<std::string> known = {"nats", "subjects", "encoding",
-                                                 "log",  "http",     "maintenanceInterval"};
+  static const std::vector<std::string> known = {"nats", "subjects", "encoding",           "log",
+                                                 "http", "ha",       "maintenanceInterval"};
   return std::find(known.begin(), known.end(), name) != known.end();
 }
 

@@ -19,6 +19,9 @@ auto fields(const config::SubjectsConfig& s) {
 
 auto fields(const config::LogConfig& l) { return std::tie(l.level, l.format); }
 auto fields(const config::HttpConfig& h) { return std::tie(h.enabled, h.listen); }
+auto fields(const config::HaConfig& h) {
+  return std::tie(h.enabled, h.bucket, h.group, h.lease_ttl_ms, h.name);
+}
 
 }  // namespace
 
@@ -30,6 +33,7 @@ std::vector<std::string> restartOnlyChanges(const config::Config& before,
   if (before.encoding != after.encoding) changed.emplace_back("encoding");
   if (fields(before.log) != fields(after.log)) changed.emplace_back("log");
   if (fields(before.http) != fields(after.http)) changed.emplace_back("http");
+  if (fields(before.ha) != fields(after.ha)) changed.emplace_back("ha");
   if (before.maintenance_interval_ms != after.maintenance_interval_ms) {
     changed.emplace_back("maintenanceInterval");
   }

@@ -109,7 +109,9 @@ core::TimeMs OwnerLoop::turn(std::vector<WorkItem>& items) {
     std::visit([this, now](auto& work) { handle(work, now); }, item);
   }
   items.clear();
-  if (!next_react_ms_ && coordinator_.wantsDecision()) {
+  // A standby decides nothing, so it schedules no reactive decision (the round catches up
+  // once it leads).
+  if (!next_react_ms_ && leads(now) && coordinator_.wantsDecision()) {
     next_react_ms_ = now + config_.stealing.reactive_delay_ms;
   }
   if (deps_.heartbeat != nullptr) deps_.heartbeat->beat(deps_.clock.nowMs());
@@ -233,9 +235,14 @@ core::TimeMs OwnerLoop::runTimers(core::TimeMs now) {
                    next_snapshot_ms_});
 }
 
+bool OwnerLoop::leads(core::TimeMs now) const {
+  return deps_.leadership == nullptr || deps_.leadership->leads(now);
+}
+
 void OwnerLoop::stealRound(core::TimeMs now) {
+  if (!leads(now)) return;  // a standby tracks, and decides nothing it could not publish
   const std::int64_t started_ns = deps_.clock.nowNs();
-  const std::vector<core::StealOrder> orders = coordinator_.stealRound(now);
+  std::vector<core::StealOrder> orders = coordinator_.stealRound(now);
   if (deps_.steal_round_histogram != nullptr) {
     deps_.steal_round_histogram->observe(
         std::chrono::nanoseconds(deps_.clock.nowNs() - started_ns));
@@ -244,14 +251,24 @@ void OwnerLoop::stealRound(core::TimeMs now) {
 }
 
 void OwnerLoop::react(core::TimeMs now) {
-  const std::vector<core::StealOrder> orders = coordinator_.react(now);
+  if (!leads(now)) return;
+  std::vector<core::StealOrder> orders = coordinator_.react(now);
   steal_log_.reactive(orders, publishOrders(orders), now);
 }
 
-std::size_t OwnerLoop::publishOrders(const std::vector<core::StealOrder>& orders) {
+std::size_t OwnerLoop::publishOrders(std::vector<core::StealOrder>& orders) {
   const std::string_view content_type = codec::contentType(config_.encoding);
   std::size_t published = 0;
-  for (const auto& order : orders) {
+  for (auto& order : orders) {
+    // The lease is checked again at each publish: it may have run out during the decision.
+    if (!leads(deps_.clock.nowMs())) {
+      ++ha_withheld_;
+      coordinator_.withdraw(order, deps_.clock.nowMs());
+      throttle_.warn("ha: withheld", "lease ran out: steal {} withheld, its tasks stay",
+                     order.operation_id);
+      continue;
+    }
+    if (deps_.leadership != nullptr) order.epoch = deps_.leadership->epoch();
     const std::string bytes = codec::encodeStealOrder(order, config_.encoding);
     // Only queued: the transport's publisher thread waits on NATS, never this one.
     transport::Status status = deps_.bus.publish(transport::Outbound::kStealOrder,
@@ -288,6 +305,12 @@ SidecarFigures OwnerLoop::figures(core::TimeMs now) const {
   out.max_queue_depth = deps_.queue.maxDepth();
   out.shed = deps_.queue.shed();
   out.uptime_ms = now - started_ms_;
+  if (deps_.leadership != nullptr) {
+    out.ha_role = deps_.leadership->role(now);
+    out.ha_epoch = deps_.leadership->epoch();
+    out.ha_leader = deps_.leadership->leader();
+  }
+  out.ha_withheld = ha_withheld_;
   return out;
 }
 
@@ -330,6 +353,9 @@ void OwnerLoop::publishSnapshot(core::TimeMs now) {
   if (deps_.steal_round_histogram != nullptr) {
     snapshot.steal_round_duration = deps_.steal_round_histogram->snapshot();
   }
+  snapshot.ha_leader = leads(now);
+  snapshot.ha_epoch = figures.ha_epoch;
+  snapshot.ha_withheld = figures.ha_withheld;
   snapshot.nats_connected = figures.connection.connected;
   snapshot.nats_disconnects = figures.connection.disconnects;
   snapshot.nats_reconnects = figures.connection.reconnects;

@@ -26,6 +26,7 @@
 #include "sidecar/app/steal_log.h"
 #include "sidecar/config/config.h"
 #include "sidecar/core/coordinator.h"
+#include "sidecar/ha/leadership.h"
 #include "sidecar/observability/heartbeat.h"
 #include "sidecar/observability/histogram.h"
 #include "sidecar/observability/snapshot_slot.h"
@@ -48,6 +49,8 @@ struct OwnerLoopDeps {
   observability::SnapshotSlot* metrics = nullptr;             // optional
   observability::Heartbeat* heartbeat = nullptr;              // optional
   observability::Histogram* steal_round_histogram = nullptr;  // optional
+  // Whether this replica may publish steals; null: one sidecar, always.
+  const ha::Leadership* leadership = nullptr;
 };
 
 class OwnerLoop {
@@ -73,7 +76,9 @@ class OwnerLoop {
   void stealRound(core::TimeMs now);
   void react(core::TimeMs now);
   // Publishes one decision's orders, a debug line each; returns how many went out.
-  std::size_t publishOrders(const std::vector<core::StealOrder>& orders);
+  std::size_t publishOrders(std::vector<core::StealOrder>& orders);
+  // Whether this replica may publish steals now (always without ha).
+  [[nodiscard]] bool leads(core::TimeMs now) const;
   void publishSnapshot(core::TimeMs now);
   void reply(const ServiceRequest& request, const Reply& answer);
   // `stealing` with the boot id appended to its operation id prefix.
@@ -96,6 +101,7 @@ class OwnerLoop {
   std::uint64_t requests_served_ = 0;
   std::uint64_t requests_rejected_ = 0;
   std::uint64_t steal_publish_failures_ = 0;
+  std::uint64_t ha_withheld_ = 0;  // orders not published: the lease ran out (publishOrders)
 };
 
 }  // namespace wss::app

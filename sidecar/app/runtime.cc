@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <utility>
 
@@ -25,6 +26,14 @@ constexpr milliseconds kSignalPoll{250};
 // /healthz fails when the owner thread has not turned for this long (it turns every second).
 constexpr core::TimeMs kMaxOwnerSilenceMs = 10'000;
 
+// ha.name, else the pod's name ($HOSTNAME), else the boot id.
+ha::Leadership makeLeadership(const config::HaConfig& ha, const std::string& boot_id) {
+  if (!ha.enabled) return ha::Leadership::single();
+  if (!ha.name.empty()) return ha::Leadership::replica(ha.name);
+  const char* host = std::getenv("HOSTNAME");
+  return ha::Leadership::replica(host != nullptr && *host != '\0' ? host : boot_id);
+}
+
 }  // namespace
 
 Runtime::Runtime(const config::Config& config)
@@ -34,7 +43,8 @@ Runtime::Runtime(const config::Config& config)
       boot_id_(makeBootId()),
       throttle_(clock_),
       inbound_(queue_, counters_, throttle_),
-      heartbeat_(clock_.nowMs()) {}
+      heartbeat_(clock_.nowMs()),
+      leadership_(makeLeadership(config.ha, boot_id_)) {}
 
 std::optional<int> Runtime::start() {
   // Before any subscription exists, so before any cnats thread decodes (see codec.h).
@@ -95,7 +105,8 @@ void Runtime::startOwner() {
     };
   }
   owner_.emplace(config_, OwnerLoopDeps{*connection_, queue_, counters_, clock_, std::move(reload),
-                                        boot_id_, &metrics_, &heartbeat_, &steal_round_histogram_});
+                                        boot_id_, &metrics_, &heartbeat_, &steal_round_histogram_,
+                                        &leadership_});
   // The first connection attempts in start() may have taken up to 2 x nats.connectTimeout per
   // server: that wait is not an owner-thread stall.
   heartbeat_.beat(clock_.nowMs());
@@ -121,6 +132,11 @@ std::optional<int> Runtime::subscribe() {
     }
   }
   ready_connection_.store(connection_.get(), std::memory_order_release);
+  if (config_.ha.enabled) {
+    elector_ = std::make_unique<ha::LeaderElector>(connection_->native(), config_.ha, leadership_,
+                                                   [this] { return clock_.nowMs(); });
+    elector_->start();
+  }
   return std::nullopt;
 }
 
@@ -142,10 +158,12 @@ std::optional<int> Runtime::subscribeServices() {
   const config::SubjectsConfig& s = config_.subjects;
   for (Service service :
        {Service::kStats, Service::kOperations, Service::kAgents, Service::kBestAgent}) {
-    // Services are plain subscriptions: every replica answers, the requester takes the first.
+    // Without ha a plain subscription; with ha one queue group per lease group, so each
+    // request gets exactly one reply however many replicas run.
     const std::string& subject = subjectOf(s, service);
+    const std::string group = config_.ha.enabled ? "wss-services." + config_.ha.group : "";
     transport::Status status =
-        connection_->subscribe(subject, "", inbound_.serviceHandler(service, subject));
+        connection_->subscribe(subject, group, inbound_.serviceHandler(service, subject));
     if (!status.ok) {
       spdlog::critical("{}", status.error);
       return kExitRuntimeError;
@@ -208,6 +226,8 @@ void Runtime::reportHttpSaturation() {
 int Runtime::stop(int exit_code) {
   // HTTP stops first, while the connection it may look at still exists.
   const auto start = steady_clock::now();
+  // The lease goes first: a standby takes over while this one drains.
+  if (elector_) elector_->stop();
   if (http_) http_->stop();
   connection_->drainSubscriptions(start + budget_ / 2);
   queue_.close();

@@ -19,6 +19,7 @@
 
 #include "sidecar/app/clock.h"
 #include "sidecar/app/event_queue.h"
+#include "sidecar/ha/leader_elector.h"
 #include "sidecar/app/inbound.h"
 #include "sidecar/app/log_throttle.h"
 #include "sidecar/app/owner_loop.h"
@@ -95,6 +96,8 @@ class Runtime {
   observability::SnapshotSlot metrics_;
   observability::Heartbeat heartbeat_;
   observability::Histogram steal_round_histogram_;
+  // Whether this replica may publish steals: always without ha; the elector decides with it.
+  ha::Leadership leadership_;
   // Declared before the HTTP server, so the server (whose /readyz may look at the connection)
   // is stopped and destroyed before the connection is, on every path.
   std::unique_ptr<transport::Connection> connection_;
@@ -102,6 +105,8 @@ class Runtime {
   // /readyz never reaches a connection that does not exist yet.
   std::atomic<const transport::Connection*> ready_connection_{nullptr};
   std::unique_ptr<observability::HttpServer> http_;
+  // With ha: campaigns on the connection's JetStream; stopped (lease handed over) first.
+  std::unique_ptr<ha::LeaderElector> elector_;
   std::uint64_t http_queued_reported_ = 0;  // main thread
   // Holds a reference to the connection, so it is destroyed before it.
   std::optional<OwnerLoop> owner_;

@@ -186,6 +186,10 @@ Reply statsReply(const core::Coordinator& coordinator, core::TimeMs now,
       {"outboundShedReplies", figures.connection.outbound_shed_replies},
       {"stealingEnabled", coordinator.config().enabled},
       {"uptimeMs", figures.uptime_ms},
+      {"role", figures.ha_role},
+      {"epoch", figures.ha_epoch},
+      {"leader", figures.ha_leader.empty() ? json(nullptr) : json(figures.ha_leader)},
+      {"withheldStealOrders", figures.ha_withheld},
   };
   return Reply{true, dump(out)};
 }

@@ -38,6 +38,11 @@ struct SidecarFigures {
   ShedCounts shed;  // what the event queue shed while full
   transport::ConnectionStats connection;
   core::TimeMs uptime_ms = 0;
+  // Leadership (ha): "single", "leader" or "standby"; the term's epoch; the leader's name.
+  std::string_view ha_role = "single";
+  std::uint64_t ha_epoch = 0;
+  std::string ha_leader;
+  std::uint64_t ha_withheld = 0;  // steal orders a replica that no longer led did not publish
 };
 
 struct Reply {

@@ -258,6 +258,7 @@ bool readInteger(od::value& value, std::string_view name, std::int64_t min, std:
 
 constexpr std::int64_t kInt32Min = std::numeric_limits<std::int32_t>::min();
 constexpr std::int64_t kInt32Max = std::numeric_limits<std::int32_t>::max();
+constexpr std::int64_t kMaxExactInteger = std::int64_t{1} << 53;  // exact in a double
 constexpr std::int64_t kUint32Max = std::numeric_limits<std::uint32_t>::max();
 
 // Runs `on_field(key, value)` for every member of the top-level object, then checks that
@@ -492,6 +493,15 @@ StealOrderResult decodeJsonStealOrder(std::string_view payload) {
     if (key == "reason") {
       return firstTime(seen, 1U << 5, "reason", errors) &&
              readString(value, "reason", order.reason, errors);
+    }
+    if (key == "epoch") {
+      std::optional<std::int64_t> epoch;
+      if (!firstTime(seen, 1U << 6, "epoch", errors) ||
+          !readInteger(value, "epoch", 0, kMaxExactInteger, epoch, errors)) {
+        return false;
+      }
+      order.epoch = static_cast<std::uint64_t>(epoch.value_or(0));
+      return true;
     }
     return validateValue(value, 2, errors);
   });

@@ -145,6 +145,9 @@ std::string encodeJsonStealOrder(const core::StealOrder& order) {
   w.integer("tasksToSteal", std::min<std::uint32_t>(order.tasks_to_steal, INT32_MAX));
   w.strings("taskIds", order.task_ids);
   w.string("reason", order.reason);
+  // A JSON number (not the proto3 mapping's string for 64-bit values): fleets compare it, and
+  // lease revisions stay far below 2^53.
+  if (order.epoch != 0) w.integer("epoch", order.epoch);
   return std::move(w).finish();
 }
 

@@ -186,6 +186,7 @@ StealOrderResult decodeProtobufStealOrder(std::string_view payload) {
   order.tasks_to_steal = static_cast<std::uint32_t>(msg.tasks_to_steal());
   order.task_ids = takeStrings(*msg.mutable_task_ids());
   order.reason = std::move(*msg.mutable_reason());
+  order.epoch = msg.epoch();
   result.ok = true;
   return result;
 }
@@ -214,6 +215,7 @@ std::string encodeProtobufStealOrder(const core::StealOrder& order) {
       std::min<std::uint32_t>(order.tasks_to_steal, static_cast<std::uint32_t>(INT32_MAX))));
   putStrings(order.task_ids, msg.mutable_task_ids());
   msg.set_reason(order.reason);
+  msg.set_epoch(order.epoch);
   return msg.SerializeAsString();
 }
 

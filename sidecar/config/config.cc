@@ -542,6 +542,45 @@ void readHttp(const Entry& section, HttpConfig& http) {
                              });
 }
 
+// KV bucket names and keys: what JetStream accepts, checked here so a typo fails at start.
+void checkKvName(const Entry& entry, std::string_view name, std::string_view extra) {
+  if (name.empty()) fail(entry, "must not be empty");
+  if (name.size() > 64) fail(entry, "is longer than 64 characters");
+  for (const char c : name) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '_' || c == '-';
+    if (!plain && extra.find(c) == std::string_view::npos) {
+      fail(entry, quoted(name) + " may only hold letters, digits, '_', '-'" +
+                      (extra.empty() ? "" : " and '" + std::string(extra) + "'"));
+    }
+  }
+}
+
+void readHa(const Entry& section, HaConfig& ha) {
+  (void)readSection(section,
+                    {
+                        {"enabled", [&](const Entry& e) { ha.enabled = readBool(e); }},
+                        {"bucket",
+                         [&](const Entry& e) {
+                           ha.bucket = readString(e);
+                           checkKvName(e, ha.bucket, "");
+                         }},
+                        {"group",
+                         [&](const Entry& e) {
+                           ha.group = readString(e);
+                           checkKvName(e, ha.group, "/=.");
+                         }},
+                        // At least 1 s: a renewal must fit comfortably inside it.
+                        {"leaseTtl",
+                         [&](const Entry& e) { ha.lease_ttl_ms = readDuration(e, 1000, 600'000); }},
+                        {"name",
+                         [&](const Entry& e) {
+                           ha.name = readString(e);
+                           checkKvName(e, ha.name, ".");
+                         }},
+                    });
+}
+
 // yaml-cpp 0.7 (Debian 12) loops for ever, allocating, on a ',' that starts a line or follows
 // a top-level flow collection (jbeder/yaml-cpp#1040, fixed after 0.8.0), and fuzzing found
 // control characters on the same path. Both are invalid YAML anyway: refuse them before
@@ -675,6 +714,7 @@ Config parse(const std::string& yaml, const std::string& name) {
                         {"limits", [&](const Entry& e) { readLimits(e, config.stealing.limits); }},
                         {"log", [&](const Entry& e) { readLog(e, config.log); }},
                         {"http", [&](const Entry& e) { readHttp(e, config.http); }},
+                        {"ha", [&](const Entry& e) { readHa(e, config.ha); }},
                         {"maintenanceInterval",
                          [&](const Entry& e) {
                            config.maintenance_interval_ms = readDuration(e, 1, kMaxDuration);

@@ -65,6 +65,15 @@ struct HttpConfig {
   std::string listen = "127.0.0.1:9090";  // 0.0.0.0:9090 for kubelet probes in a pod
 };
 
+// Several replicas, one leader (docs/high-availability.md): a lease in a JetStream KV bucket.
+struct HaConfig {
+  bool enabled = false;             // false: one sidecar, today's behaviour
+  std::string bucket = "wss_leases";  // created when absent
+  std::string group = "default";    // the lease key: one leader per group
+  core::TimeMs lease_ttl_ms = 10'000;
+  std::string name;  // this replica in work.stats; empty: $HOSTNAME, else the boot id
+};
+
 struct Config {
   NatsConfig nats;
   SubjectsConfig subjects;
@@ -72,6 +81,7 @@ struct Config {
   codec::Encoding encoding = codec::Encoding::kProtobuf;  // what the sidecar publishes
   LogConfig log;
   HttpConfig http;
+  HaConfig ha;
   core::TimeMs maintenance_interval_ms = 60000;
   std::string source_file;  // where it was loaded from; empty for defaults
 };

@@ -57,6 +57,7 @@ struct StealOrder {
   std::vector<std::string> task_ids;  // empty only in count-only mode
   std::string reason;
   std::uint64_t sequence = 0;  // the coordinator's number for it (withdraw()); not published
+  std::uint64_t epoch = 0;     // the issuing leader's lease epoch (ha); 0 without ha
 };
 
 // Parses idle|active|busy|offline; anything else is kUnspecified.

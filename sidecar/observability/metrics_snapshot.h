@@ -97,6 +97,11 @@ struct MetricsSnapshot {
   AgentGauges agents;
   HistogramSnapshot steal_round_duration;
 
+  // Leadership (ha). A sidecar without ha leads.
+  bool ha_leader = true;
+  std::uint64_t ha_epoch = 0;
+  std::uint64_t ha_withheld = 0;
+
   // Transport.
   bool nats_connected = false;
   std::uint64_t nats_disconnects = 0;

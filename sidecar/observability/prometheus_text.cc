@@ -233,6 +233,17 @@ void renderAgents(std::string& out, const MetricsSnapshot& s) {
           s.agents_removed);
 }
 
+void renderHa(std::string& out, const MetricsSnapshot& s) {
+  gauge(out, "wss_ha_leader",
+        "1 while this replica leads its group and may publish steals (always without ha), else 0.",
+        s.ha_leader ? 1 : 0);
+  gauge(out, "wss_ha_epoch", "The epoch of the term this replica leads or last led (0 without ha).",
+        s.ha_epoch);
+  counter(out, "wss_ha_withheld_steal_orders_total",
+          "Steal orders not published because the lease ran out between decision and publish.",
+          s.ha_withheld);
+}
+
 void renderNats(std::string& out, const MetricsSnapshot& s) {
   gauge(out, "wss_nats_connected", "1 while connected to a NATS server, else 0.",
         s.nats_connected ? 1 : 0);
@@ -281,6 +292,7 @@ std::string renderPrometheus(const MetricsSnapshot& s) {
           s.requests_rejected);
   renderSteals(out, s);
   renderAgents(out, s);
+  renderHa(out, s);
   renderNats(out, s);
   return out;
 }

@@ -57,6 +57,35 @@ TEST_CASE("json encoder: WorkSteal always writes every field") {
       R"({"operationId":"","sourceAgentId":"","targetAgentId":"","tasksToSteal":0,"taskIds":[],"reason":""})");
 }
 
+TEST_CASE("WorkSteal epoch: written only under ha, and read back by both codecs") {
+  core::StealOrder order;
+  order.source_agent_id = "s";
+  order.target_agent_id = "t";
+  order.tasks_to_steal = 1;
+  order.task_ids = {"x"};
+  order.epoch = 9'007'199'254'740'992;  // 2^53: the largest the JSON number carries exactly
+  const std::string json = encodeStealOrder(order, Encoding::kJson);
+  CHECK_THAT(json, Catch::EndsWith(R"(,"epoch":9007199254740992})"));
+  for (Encoding encoding : {Encoding::kJson, Encoding::kProtobuf}) {
+    const StealOrderResult back = decodeStealOrder(encoding, encodeStealOrder(order, encoding));
+    REQUIRE(back.ok);
+    CHECK(back.order.epoch == order.epoch);
+  }
+  wss::v1::WorkSteal parsed;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok());
+  CHECK(parsed.epoch() == order.epoch);
+  CHECK_FALSE(
+      decodeStealOrder(Encoding::kJson, R"({"sourceAgentId":"s","targetAgentId":"t","epoch":-1})")
+          .ok);
+  // The proto3 mapping's quoted form is read too.
+  const auto quotedEpoch =
+      decodeStealOrder(Encoding::kJson, R"({"sourceAgentId":"s","targetAgentId":"t","epoch":"7"})");
+  REQUIRE(quotedEpoch.ok);
+  CHECK(quotedEpoch.order.epoch == 7);
+  order.epoch = 0;
+  CHECK(encodeStealOrder(order, Encoding::kJson).find("epoch") == std::string::npos);
+}
+
 TEST_CASE("json encoder: protobuf parses our output to the same message as our protobuf") {
   const core::Event events[] = {
       core::TaskAssigned{.agent_id = "a\"\\\n\x01",

@@ -578,3 +578,34 @@ TEST_CASE("YAML that hangs yaml-cpp 0.7 is refused before parsing") {
 
 }  // namespace
 }  // namespace wss::config
+
+namespace wss::config {
+namespace {
+
+TEST_CASE("ha: off by default, every key read and checked") {
+  const LoadResult none = loadString("", "c.yaml", {});
+  REQUIRE(none.ok);
+  CHECK_FALSE(none.config.ha.enabled);
+  CHECK(none.config.ha.bucket == "wss_leases");
+  CHECK(none.config.ha.group == "default");
+  CHECK(none.config.ha.lease_ttl_ms == 10'000);
+  const LoadResult set = loadString(
+      "ha:\n  enabled: true\n  bucket: leases_2\n  group: pool.a/x\n  leaseTtl: 3s\n"
+      "  name: pod-7\n",
+      "c.yaml", {});
+  REQUIRE(set.ok);
+  CHECK(set.config.ha.enabled);
+  CHECK(set.config.ha.bucket == "leases_2");
+  CHECK(set.config.ha.group == "pool.a/x");
+  CHECK(set.config.ha.lease_ttl_ms == 3000);
+  CHECK(set.config.ha.name == "pod-7");
+  CHECK_THAT(loadString("ha:\n  bucket: a.b\n", "c.yaml", {}).error, Catch::Contains("bucket"));
+  CHECK_THAT(loadString("ha:\n  group: ''\n", "c.yaml", {}).error, Catch::Contains("empty"));
+  CHECK_THAT(loadString("ha:\n  leaseTtl: 500ms\n", "c.yaml", {}).error,
+             Catch::Contains("leaseTtl"));
+  CHECK_THAT(loadString("ha:\n  name: a b\n", "c.yaml", {}).error, Catch::Contains("name"));
+  CHECK_THAT(loadString("ha:\n  leader: x\n", "c.yaml", {}).error, Catch::Contains("leader"));
+}
+
+}  // namespace
+}  // namespace wss::config

@@ -1,0 +1,194 @@
+// Several replicas, one leader (ha): replicas of the daemon against a JetStream nats-server.
+// Only the leader publishes steals, each stamped with its epoch; a killed leader is replaced
+// within 2 x ha.leaseTtl; a leader paused past its lease publishes nothing under its old
+// epoch; SIGTERM hands over at once; without JetStream nobody steals.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/support/fleet_client.h"
+#include "tests/support/nats_server.h"
+#include "tests/support/process.h"
+#include "tests/support/sidecar_process.h"
+
+namespace wss::testing {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+SidecarOptions replicaOptions(const std::string& url, const std::string& name,
+                              const std::string& ttl) {
+  SidecarOptions options = SidecarOptions::forServer(url);
+  options.extra_yaml = "ha:\n  enabled: true\n  leaseTtl: " + ttl + "\n  name: " + name + "\n";
+  return options;
+}
+
+struct Replicas {
+  Replicas(const std::string& url, int count, const std::string& ttl) {
+    for (int i = 0; i < count; ++i) {
+      names.push_back("r" + std::to_string(i));
+      processes.push_back(std::make_unique<SidecarProcess>(replicaOptions(url, names.back(), ttl)));
+    }
+  }
+  // The replica whose log says it won `epoch`-th... any term; -1 when none within the timeout.
+  int leader(std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+    int found = -1;
+    (void)eventually(
+        [&] {
+          for (std::size_t i = 0; i < processes.size(); ++i) {
+            if (processes[i] && processes[i]->running() &&
+                processes[i]->log().find("ha: leading group") != std::string::npos) {
+              found = static_cast<int>(i);
+            }
+          }
+          return found >= 0;
+        },
+        timeout);
+    return found;
+  }
+  std::vector<std::string> names;
+  std::vector<std::unique_ptr<SidecarProcess>> processes;
+};
+
+// A steal opportunity: `busy` holds 12 queued tasks, `idle` says idle.
+void makeWork(FleetClient& fleet, const std::string& busy, const std::string& idle) {
+  for (int i = 0; i < 12; ++i) REQUIRE(fleet.assign(busy, busy + "-t" + std::to_string(i)));
+  REQUIRE(fleet.metrics(idle, 1.0, {}, "idle"));
+  REQUIRE(fleet.flush());
+}
+
+std::uint64_t epochOf(const ReceivedMessage& m) {
+  const json order = json::parse(m.payload);
+  return order.contains("epoch") ? order["epoch"].get<std::uint64_t>() : 0;
+}
+
+// Waits for a steal stamped with an epoch above `above`; returns its epoch, 0 when none came.
+std::uint64_t waitForEpochAbove(FleetClient& fleet, std::uint64_t above,
+                                std::chrono::milliseconds timeout) {
+  auto steal = fleet.client().waitFor(
+      "work.steal", [&](const ReceivedMessage& m) { return epochOf(m) > above; }, timeout);
+  return steal ? epochOf(*steal) : 0;
+}
+
+TEST_CASE("ha: one leader steals with its epoch, and a killed leader is replaced within 2 x ttl",
+          "[integration][ha]") {
+  TempDir store;
+  NatsServer server(jetStreamArgs(store.path()));
+  REQUIRE(server.running());
+  Replicas replicas(server.url(), 3, "2s");
+  FleetClient fleet(server.url());
+  REQUIRE(fleet.client().subscribe("work.steal"));
+  const int first = replicas.leader();
+  REQUIRE(first >= 0);
+
+  makeWork(fleet, "busy-1", "idle-1");
+  const std::uint64_t epoch = waitForEpochAbove(fleet, 0, std::chrono::seconds(10));
+  REQUIRE(epoch > 0);
+  // Every order so far comes from one leader: one epoch, no task named twice.
+  std::set<std::string> named;
+  for (const ReceivedMessage& m : fleet.client().received("work.steal")) {
+    CHECK(epochOf(m) == epoch);
+    for (const auto& id : json::parse(m.payload)["taskIds"]) CHECK(named.insert(id).second);
+  }
+  auto stats = fleet.waitForStats([&](const json& s) { return s.contains("role"); });
+  REQUIRE(stats);
+  CHECK(((*stats)["role"] == "leader" || (*stats)["role"] == "standby"));
+  CHECK((*stats)["leader"] == replicas.names[static_cast<std::size_t>(first)]);
+
+  replicas.processes[static_cast<std::size_t>(first)]->signal(SIGKILL);
+  const auto killed = Clock::now();
+  makeWork(fleet, "busy-2", "idle-2");
+  const std::uint64_t next = waitForEpochAbove(fleet, epoch, std::chrono::seconds(12));
+  const auto failover = Clock::now() - killed;
+  std::string logs;
+  for (const auto& replica : replicas.processes) logs += replica->log() + "\n----\n";
+  INFO(logs);
+  REQUIRE(next > epoch);
+  INFO("failover took " << std::chrono::duration_cast<std::chrono::milliseconds>(failover).count()
+                        << " ms");
+  CHECK(failover <= std::chrono::seconds(4) + std::chrono::seconds(2));  // 2 x ttl, and slack
+}
+
+TEST_CASE("ha: a leader paused past its lease publishes nothing under its old epoch",
+          "[integration][ha]") {
+  TempDir store;
+  NatsServer server(jetStreamArgs(store.path()));
+  REQUIRE(server.running());
+  Replicas replicas(server.url(), 2, "2s");
+  FleetClient fleet(server.url());
+  REQUIRE(fleet.client().subscribe("work.steal"));
+  const int first = replicas.leader();
+  REQUIRE(first >= 0);
+  makeWork(fleet, "busy-1", "idle-1");
+  const std::uint64_t old_epoch = waitForEpochAbove(fleet, 0, std::chrono::seconds(10));
+  REQUIRE(old_epoch > 0);
+
+  SidecarProcess& paused = *replicas.processes[static_cast<std::size_t>(first)];
+  paused.signal(SIGSTOP);
+  makeWork(fleet, "busy-2", "idle-2");  // the other replica takes over and steals these
+  const std::uint64_t new_epoch = waitForEpochAbove(fleet, old_epoch, std::chrono::seconds(12));
+  REQUIRE(new_epoch > old_epoch);
+  const std::size_t before_resume = fleet.client().received("work.steal").size();
+  paused.signal(SIGCONT);
+  makeWork(fleet, "busy-3", "idle-3");
+  // The resumed replica finds its lease gone on its own clock and stands by.
+  REQUIRE(eventually([&] { return paused.log().find("ha: lost the lease") != std::string::npos; },
+                     std::chrono::seconds(10)));
+  REQUIRE(waitForEpochAbove(fleet, new_epoch - 1, std::chrono::seconds(10)) >= new_epoch);
+  const auto all = fleet.client().received("work.steal");
+  for (std::size_t i = before_resume; i < all.size(); ++i) {
+    INFO(all[i].payload);
+    CHECK(epochOf(all[i]) >= new_epoch);
+  }
+}
+
+TEST_CASE("ha: SIGTERM hands the lease over at once", "[integration][ha]") {
+  TempDir store;
+  NatsServer server(jetStreamArgs(store.path()));
+  REQUIRE(server.running());
+  Replicas replicas(server.url(), 2, "30s");  // expiry alone would take 30 s
+  FleetClient fleet(server.url());
+  REQUIRE(fleet.client().subscribe("work.steal"));
+  const int first = replicas.leader();
+  REQUIRE(first >= 0);
+  const auto stopped = Clock::now();
+  auto exit = replicas.processes[static_cast<std::size_t>(first)]->stop();
+  REQUIRE(exit);
+  CHECK(exit->code == 0);
+  const std::size_t other = first == 0 ? 1 : 0;
+  REQUIRE(eventually(
+      [&] { return replicas.processes[other]->log().find("ha: leading group") != std::string::npos; },
+      std::chrono::seconds(10)));
+  CHECK(Clock::now() - stopped < std::chrono::seconds(10));  // far inside the 30 s lease
+  makeWork(fleet, "busy-1", "idle-1");
+  CHECK(waitForEpochAbove(fleet, 0, std::chrono::seconds(10)) > 0);
+}
+
+TEST_CASE("ha: without JetStream a replica says so, keeps tracking and never steals",
+          "[integration][ha]") {
+  NatsServer server;  // no -js
+  REQUIRE(server.running());
+  SidecarProcess replica(replicaOptions(server.url(), "lonely", "2s"));
+  FleetClient fleet(server.url());
+  REQUIRE(fleet.client().subscribe("work.steal"));
+  REQUIRE(eventually([&] { return replica.log().find("ha: no lease bucket") != std::string::npos; },
+                     std::chrono::seconds(10)));
+  makeWork(fleet, "busy-1", "idle-1");
+  REQUIRE(eventually([&] { return fleet.taskCount("busy-1") == 12; }, std::chrono::seconds(10)));
+  auto stats = fleet.stats();
+  REQUIRE(stats);
+  CHECK((*stats)["role"] == "standby");
+  // Ten steal intervals at least (100 ms each) in which a leader would have stolen.
+  CHECK_FALSE(fleet.client().waitFor("work.steal", [](const ReceivedMessage&) { return true; },
+                                     std::chrono::seconds(1)));
+  CHECK(replica.running());
+}
+
+}  // namespace
+}  // namespace wss::testing
