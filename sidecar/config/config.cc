@@ -576,7 +576,7 @@ void readHa(const Entry& section, HaConfig& ha) {
                         {"name",
                          [&](const Entry& e) {
                            ha.name = readString(e);
-                           checkKvName(e, ha.name, ".");
+                           if (!ha.name.empty()) checkKvName(e, ha.name, ".");  // empty: default
                          }},
                     });
 }

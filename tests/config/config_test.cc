@@ -433,6 +433,11 @@ const std::set<std::string>& allKeys() {
       "log.format",
       "http.enabled",
       "http.listen",
+      "ha.enabled",
+      "ha.bucket",
+      "ha.group",
+      "ha.leaseTtl",
+      "ha.name",
       "maintenanceInterval",
   };
   return keys;
