@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "tests/support/fleet_client.h"
+#include "tests/support/http_probe.h"
+#include "tests/support/http_sidecar.h"
+#include "tests/support/loopback.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/process.h"
 #include "tests/support/sidecar_process.h"
@@ -33,8 +36,24 @@ struct Replicas {
   Replicas(const std::string& url, int count, const std::string& ttl) {
     for (int i = 0; i < count; ++i) {
       names.push_back("r" + std::to_string(i));
-      processes.push_back(std::make_unique<SidecarProcess>(replicaOptions(url, names.back(), ttl)));
+      ports.push_back(findFreePort());
+      processes.push_back(
+          std::make_unique<HttpSidecar>(replicaOptions(url, names.back(), ttl), ports.back()));
     }
+  }
+  // Each replica's own view (work.stats goes to any one of them): for failure messages.
+  std::string describe() {
+    std::string out;
+    for (std::size_t i = 0; i < processes.size(); ++i) {
+      if (!processes[i]->running()) continue;
+      httplib::Client client = httpClient(ports[i]);
+      out += names[i] + ": leader " + std::to_string(metricValue(client, "wss_ha_leader")) +
+             ", epoch " + std::to_string(metricValue(client, "wss_ha_epoch")) + ", issued " +
+             std::to_string(metricValue(client, "wss_steals_issued_total")) + ", pending " +
+             std::to_string(metricValue(client, "wss_steals_pending")) + "\n" +
+             processes[i]->log() + "\n----\n";
+    }
+    return out;
   }
   // The replica whose log says it won `epoch`-th... any term; -1 when none within the timeout.
   int leader(std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
@@ -53,7 +72,8 @@ struct Replicas {
     return found;
   }
   std::vector<std::string> names;
-  std::vector<std::unique_ptr<SidecarProcess>> processes;
+  std::vector<int> ports;
+  std::vector<std::unique_ptr<HttpSidecar>> processes;
 };
 
 // A steal opportunity: `busy` holds 12 queued tasks, `idle` says idle.
@@ -85,7 +105,7 @@ TEST_CASE("ha: one leader steals with its epoch, and a killed leader is replaced
   FleetClient fleet(server.url());
   REQUIRE(fleet.client().subscribe("work.steal"));
   const int first = replicas.leader();
-  REQUIRE(first >= 0);
+  if (first < 0) FAIL(replicas.describe());
 
   makeWork(fleet, "busy-1", "idle-1");
   const std::uint64_t epoch = waitForEpochAbove(fleet, 0, std::chrono::seconds(10));
@@ -96,19 +116,18 @@ TEST_CASE("ha: one leader steals with its epoch, and a killed leader is replaced
     CHECK(epochOf(m) == epoch);
     for (const auto& id : json::parse(m.payload)["taskIds"]) CHECK(named.insert(id).second);
   }
-  auto stats = fleet.waitForStats([&](const json& s) { return s.contains("role"); });
+  // Any replica may answer; each learns the leader's name within a campaign interval.
+  const std::string& name = replicas.names[static_cast<std::size_t>(first)];
+  auto stats = fleet.waitForStats([&](const json& s) { return s["leader"] == name; });
   REQUIRE(stats);
   CHECK(((*stats)["role"] == "leader" || (*stats)["role"] == "standby"));
-  CHECK((*stats)["leader"] == replicas.names[static_cast<std::size_t>(first)]);
 
   replicas.processes[static_cast<std::size_t>(first)]->signal(SIGKILL);
   const auto killed = Clock::now();
   makeWork(fleet, "busy-2", "idle-2");
   const std::uint64_t next = waitForEpochAbove(fleet, epoch, std::chrono::seconds(12));
   const auto failover = Clock::now() - killed;
-  std::string logs;
-  for (const auto& replica : replicas.processes) logs += replica->log() + "\n----\n";
-  INFO(logs);
+  INFO(replicas.describe());
   REQUIRE(next > epoch);
   INFO("failover took " << std::chrono::duration_cast<std::chrono::milliseconds>(failover).count()
                         << " ms");
@@ -124,12 +143,12 @@ TEST_CASE("ha: a leader paused past its lease publishes nothing under its old ep
   FleetClient fleet(server.url());
   REQUIRE(fleet.client().subscribe("work.steal"));
   const int first = replicas.leader();
-  REQUIRE(first >= 0);
+  if (first < 0) FAIL(replicas.describe());
   makeWork(fleet, "busy-1", "idle-1");
   const std::uint64_t old_epoch = waitForEpochAbove(fleet, 0, std::chrono::seconds(10));
   REQUIRE(old_epoch > 0);
 
-  SidecarProcess& paused = *replicas.processes[static_cast<std::size_t>(first)];
+  HttpSidecar& paused = *replicas.processes[static_cast<std::size_t>(first)];
   paused.signal(SIGSTOP);
   makeWork(fleet, "busy-2", "idle-2");  // the other replica takes over and steals these
   const std::uint64_t new_epoch = waitForEpochAbove(fleet, old_epoch, std::chrono::seconds(12));
@@ -156,7 +175,7 @@ TEST_CASE("ha: SIGTERM hands the lease over at once", "[integration][ha]") {
   FleetClient fleet(server.url());
   REQUIRE(fleet.client().subscribe("work.steal"));
   const int first = replicas.leader();
-  REQUIRE(first >= 0);
+  if (first < 0) FAIL(replicas.describe());
   const auto stopped = Clock::now();
   auto exit = replicas.processes[static_cast<std::size_t>(first)]->stop();
   REQUIRE(exit);
