@@ -55,8 +55,17 @@ struct Replicas {
     }
     return out;
   }
-  // The replica whose log says it won `epoch`-th... any term; -1 when none within the timeout.
+  // Once every replica is subscribed (so none misses the events a test sends next), the one
+  // whose log says it leads; -1 when none within the timeout.
   int leader(std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+    (void)eventually(
+        [&] {
+          for (const auto& process : processes) {
+            if (process->log().find("running: ") == std::string::npos) return false;
+          }
+          return true;
+        },
+        timeout);
     int found = -1;
     (void)eventually(
         [&] {
