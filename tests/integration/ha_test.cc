@@ -123,7 +123,8 @@ TEST_CASE("ha: one leader steals with its epoch, and a killed leader is replaced
   std::set<std::string> named;
   for (const ReceivedMessage& m : fleet.client().received("work.steal")) {
     CHECK(epochOf(m) == epoch);
-    for (const auto& id : json::parse(m.payload)["taskIds"]) CHECK(named.insert(id).second);
+    const json order = json::parse(m.payload);  // named: a range-for over a temporary dangles
+    for (const auto& id : order["taskIds"]) CHECK(named.insert(id).second);
   }
   // Any replica may answer; each learns the leader's name within a campaign interval.
   const std::string& name = replicas.names[static_cast<std::size_t>(first)];
