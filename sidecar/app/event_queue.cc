@@ -32,6 +32,10 @@ std::size_t estimateBytes(const WorkItem& item) {
         event->event);
   } else if (const auto* request = std::get_if<ServiceRequest>(&item)) {
     n += request->reply.capacity() + request->payload.capacity() + request->content_type.capacity();
+  } else if (const auto* steal = std::get_if<PeerSteal>(&item)) {
+    const core::StealOrder& o = steal->order;
+    n += o.operation_id.capacity() + o.source_agent_id.capacity() +
+         o.target_agent_id.capacity() + o.reason.capacity() + namesBytes(o.task_ids);
   }
   return n;
 }
@@ -53,7 +57,7 @@ bool EventQueue::fits(const WorkItem& item, std::size_t bytes) const {
 void EventQueue::countShed(const WorkItem& item) {
   if (isMetrics(item)) {
     shed_metrics_.fetch_add(1, std::memory_order_relaxed);
-  } else if (std::holds_alternative<InboundEvent>(item)) {
+  } else if (std::holds_alternative<InboundEvent>(item) || std::holds_alternative<PeerSteal>(item)) {
     shed_task_events_.fetch_add(1, std::memory_order_relaxed);
   } else {
     shed_requests_.fetch_add(1, std::memory_order_relaxed);

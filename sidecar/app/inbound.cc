@@ -45,6 +45,12 @@ transport::MessageHandler Inbound::serviceHandler(Service service, std::string s
   };
 }
 
+transport::MessageHandler Inbound::stealHandler(std::string subject) {
+  return [this, subject = std::move(subject)](const transport::InboundMessage& message) {
+    onSteal(subject, message);
+  };
+}
+
 void Inbound::onEvent(codec::EventKind kind, const std::string& subject,
                       const transport::InboundMessage& message) {
   counters_.received[indexOf(kind)].fetch_add(1, std::memory_order_relaxed);
@@ -62,6 +68,20 @@ void Inbound::onEvent(codec::EventKind kind, const std::string& subject,
   if (queue_.push(InboundEvent{kind, std::move(decoded.event)}) == PushResult::kShed) {
     warnShed(subject);
   }
+}
+
+void Inbound::onSteal(const std::string& subject, const transport::InboundMessage& message) {
+  counters_.steals_heard.fetch_add(1, std::memory_order_relaxed);
+  const codec::Encoding encoding = codec::detectEncoding(message.content_type, message.payload);
+  codec::StealOrderResult decoded = codec::decodeStealOrder(encoding, message.payload);
+  if (!decoded.ok) {
+    counters_.steals_rejected.fetch_add(1, std::memory_order_relaxed);
+    throttle_.warn(subject + ": " + decoded.error,
+                   "ignored a bad steal order on '{}' ({}, {} bytes): {}", subject,
+                   codec::contentType(encoding), message.payload.size(), decoded.error);
+    return;
+  }
+  if (queue_.push(PeerSteal{std::move(decoded.order)}) == PushResult::kShed) warnShed(subject);
 }
 
 void Inbound::warnShed(const std::string& subject) {

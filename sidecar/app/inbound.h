@@ -85,6 +85,8 @@ struct InboundCounters {
   std::array<std::atomic<std::uint64_t>, kEventKindCount> rejected{};  // dropped as bad
   std::atomic<std::uint64_t> requests_received{0};
   std::atomic<std::uint64_t> requests_without_reply{0};  // dropped: nowhere to answer
+  std::atomic<std::uint64_t> steals_heard{0};     // work.steal orders (ha), any replica's
+  std::atomic<std::uint64_t> steals_rejected{0};  // work.steal messages that did not decode
 };
 
 class Inbound {
@@ -96,12 +98,15 @@ class Inbound {
   [[nodiscard]] transport::MessageHandler eventHandler(codec::EventKind kind, std::string subject);
   // The handler for a request-reply service subject.
   [[nodiscard]] transport::MessageHandler serviceHandler(Service service, std::string subject);
+  // The handler for work.steal (ha): every replica hears the leader's orders.
+  [[nodiscard]] transport::MessageHandler stealHandler(std::string subject);
 
  private:
   void onEvent(codec::EventKind kind, const std::string& subject,
                const transport::InboundMessage& message);
   void onRequest(Service service, const std::string& subject,
                  const transport::InboundMessage& message);
+  void onSteal(const std::string& subject, const transport::InboundMessage& message);
   // The queue shed a message from `subject`: say so, rate-limited.
   void warnShed(const std::string& subject);
 

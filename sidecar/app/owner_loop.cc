@@ -134,6 +134,25 @@ void OwnerLoop::handle(InboundEvent& event, core::TimeMs now) {
   }
 }
 
+void OwnerLoop::handle(const PeerSteal& steal, core::TimeMs now) {
+  const core::StealOrder& order = steal.order;
+  // Epochs are lease revisions: only this replica's own term has its epoch, so that is an
+  // echo of what it published (or published before it was deposed), known already.
+  if (deps_.leadership == nullptr || order.epoch == deps_.leadership->epoch()) return;
+  const std::uint64_t newest = std::max(newest_epoch_, deps_.leadership->epoch());
+  if (order.epoch < newest) {
+    ++stale_epoch_steals_;  // a deposed leader's; fencing fleets drop it too
+    throttle_.warn("ha: stale epoch", "ignored steal {} of epoch {} (epoch {} seen)",
+                   order.operation_id.substr(0, 64), order.epoch, newest);
+    return;
+  }
+  newest_epoch_ = order.epoch;
+  const std::uint32_t adopted = coordinator_.adopt(order, now);
+  spdlog::debug("adopted steal {} of epoch {}: {} of {} task(s) from '{}' to '{}'",
+                order.operation_id, order.epoch, adopted, order.tasks_to_steal,
+                order.source_agent_id, order.target_agent_id);
+}
+
 void OwnerLoop::handle(const ServiceRequest& request, core::TimeMs now) {
   Reply answer;
   if (request.oversized) {
@@ -305,12 +324,30 @@ SidecarFigures OwnerLoop::figures(core::TimeMs now) const {
   out.max_queue_depth = deps_.queue.maxDepth();
   out.shed = deps_.queue.shed();
   out.uptime_ms = now - started_ms_;
+  out.ha = haCounts();
   if (deps_.leadership != nullptr) {
     out.ha_role = deps_.leadership->role(now);
     out.ha_epoch = deps_.leadership->epoch();
     out.ha_leader = deps_.leadership->leader();
   }
-  out.ha_withheld = ha_withheld_;
+  return out;
+}
+
+observability::HaCounts OwnerLoop::haCounts() const {
+  const core::Counters& counters = coordinator_.counters();
+  observability::HaCounts out;
+  out.withheld = ha_withheld_;
+  out.steals_adopted = counters.steals_adopted;
+  out.tasks_adopted = counters.tasks_adopted;
+  out.tasks_not_adopted = counters.tasks_not_adopted;
+  out.stale_epoch_steals = stale_epoch_steals_;
+  out.steals_rejected = deps_.inbound.steals_rejected.load(std::memory_order_relaxed);
+  if (deps_.leadership != nullptr) {
+    const ha::ElectorCounters& elector = deps_.leadership->counters();
+    out.terms_won = elector.terms_won.load(std::memory_order_relaxed);
+    out.terms_lost = elector.terms_lost.load(std::memory_order_relaxed);
+    out.lease_errors = elector.lease_errors.load(std::memory_order_relaxed);
+  }
   return out;
 }
 
@@ -355,7 +392,7 @@ void OwnerLoop::publishSnapshot(core::TimeMs now) {
   }
   snapshot.ha_leader = leads(now);
   snapshot.ha_epoch = figures.ha_epoch;
-  snapshot.ha_withheld = figures.ha_withheld;
+  snapshot.ha = figures.ha;
   snapshot.nats_connected = figures.connection.connected;
   snapshot.nats_disconnects = figures.connection.disconnects;
   snapshot.nats_reconnects = figures.connection.reconnects;

@@ -1,8 +1,9 @@
 // The owner thread: the only thread that reads or changes the coordinator.
 //
 // It takes batches of work from the EventQueue and, in order: applies fleet events with the
-// time of a monotonic clock, answers service requests from the state those events left,
-// and reloads the `stealing` section on SIGHUP. Between batches it runs the timers: a
+// time of a monotonic clock, adopts the leader's steal orders heard on work.steal (ha),
+// answers service requests from the state those events left, and reloads the `stealing`
+// section on SIGHUP. Between batches it runs the timers: a
 // reactive decision stealing.reactiveDelay after an event that may make a move worthwhile
 // (events in between coalesce into it), a steal round every stealing.stealInterval (both
 // publish each StealOrder on subjects.workSteal in the configured encoding), maintenance
@@ -72,6 +73,9 @@ class OwnerLoop {
   void handle(InboundEvent& event, core::TimeMs now);
   void handle(const ServiceRequest& request, core::TimeMs now);
   void handle(const ReloadRequest& request, core::TimeMs now);
+  // A steal heard on work.steal (ha): adopted unless it is this replica's own or its epoch
+  // is older than the newest seen.
+  void handle(const PeerSteal& steal, core::TimeMs now);
   core::TimeMs runTimers(core::TimeMs now);
   void stealRound(core::TimeMs now);
   void react(core::TimeMs now);
@@ -80,6 +84,7 @@ class OwnerLoop {
   // Whether this replica may publish steals now (always without ha).
   [[nodiscard]] bool leads(core::TimeMs now) const;
   void publishSnapshot(core::TimeMs now);
+  [[nodiscard]] observability::HaCounts haCounts() const;
   void reply(const ServiceRequest& request, const Reply& answer);
   // `stealing` with the boot id appended to its operation id prefix.
   [[nodiscard]] core::CoordinatorConfig withBootId(core::CoordinatorConfig stealing) const;
@@ -102,6 +107,8 @@ class OwnerLoop {
   std::uint64_t requests_rejected_ = 0;
   std::uint64_t steal_publish_failures_ = 0;
   std::uint64_t ha_withheld_ = 0;  // orders not published: the lease ran out (publishOrders)
+  std::uint64_t newest_epoch_ = 0;  // the highest epoch heard on work.steal
+  std::uint64_t stale_epoch_steals_ = 0;
 };
 
 }  // namespace wss::app

@@ -123,6 +123,7 @@ void Runtime::startOwner() {
 
 std::optional<int> Runtime::subscribe() {
   if (std::optional<int> failed = subscribeEvents()) return failed;
+  if (std::optional<int> failed = subscribeSteals()) return failed;
   if (std::optional<int> failed = subscribeServices()) return failed;
   // When connected, make sure the server knows our interest before saying we are ready.
   // When not, cnats sends them as soon as it connects.
@@ -150,6 +151,18 @@ std::optional<int> Runtime::subscribeEvents() {
       spdlog::critical("{}", status.error);
       return kExitRuntimeError;
     }
+  }
+  return std::nullopt;
+}
+
+std::optional<int> Runtime::subscribeSteals() {
+  if (!config_.ha.enabled) return std::nullopt;
+  // Every replica hears the leader's orders, so whichever leads next knows them (adopt).
+  const std::string& subject = config_.subjects.work_steal;
+  transport::Status status = connection_->subscribe(subject, "", inbound_.stealHandler(subject));
+  if (!status.ok) {
+    spdlog::critical("{}", status.error);
+    return kExitRuntimeError;
   }
   return std::nullopt;
 }

@@ -55,7 +55,8 @@ class Runtime {
   // Starts the owner thread on the queue. After start() succeeded.
   void startOwner();
 
-  // Subscribes to every event subject (in the queue group) and service subject, confirms the
+  // Subscribes to every event subject (in the queue group), work.steal (ha: the leader's
+  // orders, to adopt) and every service subject, confirms the
   // interest with the server when connected, then lets /readyz report the connection.
   // nullopt on success, else kExitRuntimeError (pass it to stop()). After startOwner().
   [[nodiscard]] std::optional<int> subscribe();
@@ -77,6 +78,8 @@ class Runtime {
   [[nodiscard]] std::optional<int> connect();
   [[nodiscard]] std::optional<int> subscribeEvents();
   [[nodiscard]] std::optional<int> subscribeServices();
+  // With ha: work.steal, to learn the leader's orders.
+  [[nodiscard]] std::optional<int> subscribeSteals();
   // Warns (rate-limited) when HTTP connections had to wait because every thread was busy.
   void reportHttpSaturation();
 

@@ -189,7 +189,15 @@ Reply statsReply(const core::Coordinator& coordinator, core::TimeMs now,
       {"role", figures.ha_role},
       {"epoch", figures.ha_epoch},
       {"leader", figures.ha_leader.empty() ? json(nullptr) : json(figures.ha_leader)},
-      {"withheldStealOrders", figures.ha_withheld},
+      {"withheldStealOrders", figures.ha.withheld},
+      {"termsWon", figures.ha.terms_won},
+      {"termsLost", figures.ha.terms_lost},
+      {"leaseErrors", figures.ha.lease_errors},
+      {"adoptedSteals", figures.ha.steals_adopted},
+      {"adoptedTasks", figures.ha.tasks_adopted},
+      {"tasksNotAdopted", figures.ha.tasks_not_adopted},
+      {"staleEpochSteals", figures.ha.stale_epoch_steals},
+      {"stealsRejected", figures.ha.steals_rejected},
   };
   return Reply{true, dump(out)};
 }

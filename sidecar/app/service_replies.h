@@ -15,6 +15,7 @@
 
 #include "sidecar/app/event_queue.h"
 #include "sidecar/core/coordinator.h"
+#include "sidecar/observability/metrics_snapshot.h"
 #include "sidecar/transport/bus.h"
 
 namespace wss::app {
@@ -42,7 +43,7 @@ struct SidecarFigures {
   std::string_view ha_role = "single";
   std::uint64_t ha_epoch = 0;
   std::string ha_leader;
-  std::uint64_t ha_withheld = 0;  // steal orders a replica that no longer led did not publish
+  observability::HaCounts ha;
 };
 
 struct Reply {

@@ -36,6 +36,11 @@ struct ServiceRequest {
 // SIGHUP: re-read the config file and apply its `stealing` section.
 struct ReloadRequest {};
 
-using WorkItem = std::variant<InboundEvent, ServiceRequest, ReloadRequest>;
+// A steal order heard on work.steal (ha): the leader's, to adopt, or this replica's own echo.
+struct PeerSteal {
+  core::StealOrder order;
+};
+
+using WorkItem = std::variant<InboundEvent, ServiceRequest, ReloadRequest, PeerSteal>;
 
 }  // namespace wss::app

@@ -394,6 +394,12 @@ void Coordinator::withdraw(const StealOrder& order, TimeMs now) {
   state_->settle();
 }
 
+std::uint32_t Coordinator::adopt(const StealOrder& order, TimeMs now) {
+  const std::uint32_t adopted = state_->adopt(order, now);
+  state_->settle();
+  return adopted;
+}
+
 bool Coordinator::wantsDecision() const {
   const State& s = *state_;
   return s.config.enabled && s.config.reactive && s.decision_wanted;

@@ -57,6 +57,9 @@ struct Counters {
   std::uint64_t rejected_long_ids = 0;      // limits.maxIdLength
   std::uint64_t values_clamped = 0;         // durations or concurrency beyond what is believable
   std::uint64_t targets_benched = 0;        // targets set aside after a steal timed out there
+  std::uint64_t steals_adopted = 0;  // another replica's orders taken on (adopt), with a task
+  std::uint64_t tasks_adopted = 0;   // tasks of those orders now pending here
+  std::uint64_t tasks_not_adopted = 0;  // unknown here, not on the order's source, or pending
 };
 
 struct Stats {
@@ -141,6 +144,14 @@ class Coordinator {
   // operation fails, and its target is not held responsible (no bench). Count-only orders,
   // already applied optimistically, are left as they are.
   void withdraw(const StealOrder& order, TimeMs now);
+
+  // Learns a steal another replica (the ha leader) published, as if it had been issued here:
+  // its tasks are promised to the target until confirmed or timed out, so this replica, once
+  // it leads, neither names them again nor forgets to time them out. Tasks unknown here, no
+  // longer on the order's source, or under a steal already are left alone (counted), as is
+  // an order whose source or target is unknown; a count-only order moves its count, as the
+  // issuer did. Returns how many tasks were adopted.
+  std::uint32_t adopt(const StealOrder& order, TimeMs now);
 
   // Forgets ended operations older than operationRetention and agents removed long ago.
   void performMaintenance(TimeMs now);

@@ -102,6 +102,13 @@ struct Coordinator::State {
   void releaseBenched(TimeMs now);
   // The operation's order never went out: it ends now, failed, its tasks back with the source.
   void withdraw(OperationSeq seq, TimeMs now);
+  // Another replica's order (Coordinator::adopt).
+  std::uint32_t adopt(const StealOrder& order, TimeMs now);
+  // Adds the order's tasks that this replica can name to `op` (created on the first one).
+  std::uint32_t adoptNamed(const StealOrder& order, AgentIndex source, AgentIndex target,
+                           TimeMs now);
+  Operation& openAdopted(const StealOrder& order, AgentIndex source, AgentIndex target,
+                         TimeMs now);
 };
 
 }  // namespace wss::core

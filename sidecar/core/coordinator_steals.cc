@@ -200,4 +200,68 @@ void Coordinator::State::withdraw(OperationSeq seq, TimeMs now) {
   finishIfResolved(*op, now);
 }
 
+std::uint32_t Coordinator::State::adopt(const StealOrder& order, TimeMs now) {
+  const AgentIndex source = agents.find(order.source_agent_id);
+  const AgentIndex target = agents.find(order.target_agent_id);
+  if (source == kNoAgent || target == kNoAgent || source == target) {
+    counters.tasks_not_adopted += std::max<std::size_t>(order.task_ids.size(), 1);
+    return 0;
+  }
+  if (!order.task_ids.empty()) return adoptNamed(order, source, target, now);
+  // Count-only: the issuer moved the count optimistically; so does this replica.
+  const std::uint32_t moved = std::min(order.tasks_to_steal, agents[source].count_tasks);
+  if (moved == 0) return 0;
+  Operation& op = openAdopted(order, source, target, now);
+  op.tasks_to_steal = op.confirmed = op.resolved = moved;
+  op.status = OperationStatus::kCompleted;
+  op.end = now;
+  agents[source].count_tasks -= moved;
+  agents[target].count_tasks += moved;
+  changed(source);
+  changed(target);
+  return moved;
+}
+
+std::uint32_t Coordinator::State::adoptNamed(const StealOrder& order, AgentIndex source,
+                                             AgentIndex target, TimeMs now) {
+  Operation* op = nullptr;
+  for (const std::string& id : order.task_ids) {
+    const TaskIndex task = tasks.find(id);
+    // Already moved (its confirmation came first), done, or under another steal: not ours.
+    if (task == kNoTask || tasks[task].owner != source ||
+        tasks[task].pending_steal != kNoOperation) {
+      ++counters.tasks_not_adopted;
+      continue;
+    }
+    if (op == nullptr) op = &openAdopted(order, source, target, now);
+    op->tasks.push_back(task);
+    op->task_ids.push_back(id);
+    ++op->tasks_to_steal;
+    tasks[task].pending_steal = op->seq;
+    ++agents[source].outgoing;
+    ++agents[target].incoming;
+  }
+  if (op == nullptr) return 0;
+  operations.markPending(op->seq);
+  counters.tasks_adopted += op->tasks_to_steal;
+  changed(source);
+  changed(target);
+  return op->tasks_to_steal;
+}
+
+Operation& Coordinator::State::openAdopted(const StealOrder& order, AgentIndex source,
+                                          AgentIndex target, TimeMs now) {
+  Operation& op = operations.append();
+  op.id = order.operation_id;
+  op.source = agents[source].id;
+  op.target = agents[target].id;
+  op.source_index = source;
+  op.target_index = target;
+  op.reason = order.reason;
+  op.start = now;
+  op.status = OperationStatus::kExecuting;
+  ++counters.steals_adopted;
+  return op;
+}
+
 }  // namespace wss::core

@@ -62,7 +62,7 @@ void LeaderElector::campaignOrRenew() {
     lease_ = transport::KvLease::open(nc_, config_.bucket, milliseconds(config_.lease_ttl_ms),
                                       callTimeout(config_.lease_ttl_ms), &error);
     if (!lease_) {
-      ++counters_.lease_errors;
+      leadership_.count(&ElectorCounters::lease_errors);
       if (!unavailable_reported_) {
         spdlog::warn("ha: no lease bucket ({}); not stealing, still tracking, retrying", error);
         unavailable_reported_ = true;
@@ -87,7 +87,7 @@ void LeaderElector::campaignOrRenew() {
       learnLeader();
       break;
     case transport::LeaseStatus::kUnavailable:
-      ++counters_.lease_errors;
+      leadership_.count(&ElectorCounters::lease_errors);
       if (!unavailable_reported_) {
         spdlog::warn("ha: lease bucket not answering ({}); retrying", answer.error);
         unavailable_reported_ = true;
@@ -107,17 +107,17 @@ void LeaderElector::apply(Change change) {
     case Change::kNone:
       return;
     case Change::kWon:
-      ++counters_.terms_won;
+      leadership_.count(&ElectorCounters::terms_won);
       leadership_.setLeader(leadership_.self());
       spdlog::info("ha: leading group '{}' with epoch {}", config_.group, machine_.epoch());
       return;
     case Change::kLost:
-      ++counters_.terms_lost;
+      leadership_.count(&ElectorCounters::terms_lost);
       spdlog::warn("ha: lost the lease of group '{}' (epoch {}): standing by", config_.group,
                    machine_.epoch());
       return;
     case Change::kLapsed:
-      ++counters_.terms_lost;
+      leadership_.count(&ElectorCounters::terms_lost);
       spdlog::warn("ha: lease of group '{}' ran out unrenewed: not stealing until renewed",
                    config_.group);
       return;

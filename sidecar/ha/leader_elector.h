@@ -24,12 +24,6 @@
 
 namespace wss::ha {
 
-struct ElectorCounters {
-  std::atomic<std::uint64_t> terms_won{0};
-  std::atomic<std::uint64_t> terms_lost{0};     // taken over, or lapsed unrenewed
-  std::atomic<std::uint64_t> lease_errors{0};   // the bucket did not answer
-};
-
 class LeaderElector {
  public:
   using Now = std::function<TimeMs()>;  // the owner's monotonic clock, in ms
@@ -44,8 +38,6 @@ class LeaderElector {
   void start();
   // Steps down and hands the lease over; joins the thread. Idempotent. Main thread.
   void stop();
-
-  [[nodiscard]] const ElectorCounters& counters() const { return counters_; }
 
  private:
   void run();
@@ -63,7 +55,6 @@ class LeaderElector {
   LeaseMachine machine_;
   std::unique_ptr<transport::KvLease> lease_;
   bool unavailable_reported_ = false;
-  ElectorCounters counters_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;  // mutex_

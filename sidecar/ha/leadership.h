@@ -17,6 +17,13 @@
 
 namespace wss::ha {
 
+// What the elector counts, for work.stats and /metrics.
+struct ElectorCounters {
+  std::atomic<std::uint64_t> terms_won{0};
+  std::atomic<std::uint64_t> terms_lost{0};    // taken over, or lapsed unrenewed
+  std::atomic<std::uint64_t> lease_errors{0};  // the bucket did not answer
+};
+
 class Leadership {
  public:
   // One sidecar, no lease: leads always.
@@ -42,6 +49,10 @@ class Leadership {
   void lead(core::TimeMs valid_until, std::uint64_t epoch);
   void stepDown() { valid_until_.store(0, std::memory_order_release); }
   void setLeader(std::string name);
+  void count(std::atomic<std::uint64_t> ElectorCounters::*counter) {
+    (counters_.*counter).fetch_add(1, std::memory_order_relaxed);
+  }
+  [[nodiscard]] const ElectorCounters& counters() const { return counters_; }
 
  private:
   Leadership(bool ha, std::string self) : ha_(ha), self_(std::move(self)) {}
@@ -50,6 +61,7 @@ class Leadership {
   std::string self_;
   std::atomic<core::TimeMs> valid_until_{0};
   std::atomic<std::uint64_t> epoch_{0};
+  ElectorCounters counters_;
   mutable std::mutex mutex_;
   std::string leader_;  // mutex_
 };

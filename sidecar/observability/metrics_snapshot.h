@@ -60,6 +60,19 @@ struct OutboundShed {
   std::uint64_t replies = 0;       // the requester times out
 };
 
+// Leadership counters (ha), since start; all 0 without ha. Shared by work.stats and /metrics.
+struct HaCounts {
+  std::uint64_t withheld = 0;        // orders not published: the lease ran out meanwhile
+  std::uint64_t terms_won = 0;
+  std::uint64_t terms_lost = 0;      // taken over, or lapsed unrenewed
+  std::uint64_t lease_errors = 0;    // the lease bucket did not answer
+  std::uint64_t steals_adopted = 0;  // the leader's orders this replica took on (work.steal)
+  std::uint64_t tasks_adopted = 0;
+  std::uint64_t tasks_not_adopted = 0;  // unknown here, elsewhere already, or pending
+  std::uint64_t stale_epoch_steals = 0;  // orders heard under an epoch older than one seen
+  std::uint64_t steals_rejected = 0;     // messages on work.steal that did not decode
+};
+
 struct MetricsSnapshot {
   // Inbound events, indexed by InboundKind.
   std::array<EventCounts, kInboundKindCount> inbound{};
@@ -100,7 +113,7 @@ struct MetricsSnapshot {
   // Leadership (ha). A sidecar without ha leads.
   bool ha_leader = true;
   std::uint64_t ha_epoch = 0;
-  std::uint64_t ha_withheld = 0;
+  HaCounts ha;
 
   // Transport.
   bool nats_connected = false;

@@ -241,7 +241,25 @@ void renderHa(std::string& out, const MetricsSnapshot& s) {
         s.ha_epoch);
   counter(out, "wss_ha_withheld_steal_orders_total",
           "Steal orders not published because the lease ran out between decision and publish.",
-          s.ha_withheld);
+          s.ha.withheld);
+  counter(out, "wss_ha_terms_won_total", "Leader terms this replica won.", s.ha.terms_won);
+  counter(out, "wss_ha_terms_lost_total", "Leader terms lost: taken over, or lapsed unrenewed.",
+          s.ha.terms_lost);
+  counter(out, "wss_ha_lease_errors_total", "Lease requests the bucket did not answer.",
+          s.ha.lease_errors);
+  counter(out, "wss_ha_adopted_steals_total",
+          "The leader's steal orders this replica took on from work.steal.", s.ha.steals_adopted);
+  counter(out, "wss_ha_adopted_tasks_total", "Tasks of adopted orders, pending here too.",
+          s.ha.tasks_adopted);
+  counter(out, "wss_ha_tasks_not_adopted_total",
+          "Tasks of the leader's orders this replica could not name (unknown, moved, pending).",
+          s.ha.tasks_not_adopted);
+  counter(out, "wss_ha_stale_epoch_steals_total",
+          "Steal orders heard under an epoch older than the newest seen: ignored.",
+          s.ha.stale_epoch_steals);
+  counter(out, "wss_ha_steals_rejected_total",
+          "Messages on work.steal that did not decode as a steal order: ignored.",
+          s.ha.steals_rejected);
 }
 
 void renderNats(std::string& out, const MetricsSnapshot& s) {

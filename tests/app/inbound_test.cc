@@ -175,3 +175,33 @@ TEST_CASE("service subjects follow the config, so logs name the subject actually
 
 }  // namespace
 }  // namespace wss::app
+
+namespace wss::app {
+namespace {
+
+TEST_CASE("work.steal orders (ha) are decoded and queued - garbage is counted and dropped") {
+  Harness h;
+  const transport::MessageHandler handler = h.inbound.stealHandler("work.steal");
+  core::StealOrder order;
+  order.operation_id = "leader-7";
+  order.source_agent_id = "hot";
+  order.target_agent_id = "idle";
+  order.tasks_to_steal = 1;
+  order.task_ids = {"t-1"};
+  order.epoch = 9;
+  const std::string bytes = codec::encodeStealOrder(order, codec::Encoding::kProtobuf);
+  handler(message(bytes, "application/protobuf"));
+  handler(message("{not json", "application/json"));
+  CHECK(h.counters.steals_heard == 2);
+  CHECK(h.counters.steals_rejected == 1);
+  const std::vector<WorkItem> items = h.drain();
+  REQUIRE(items.size() == 1);
+  const auto* steal = std::get_if<PeerSteal>(&items[0]);
+  REQUIRE(steal != nullptr);
+  CHECK(steal->order.operation_id == "leader-7");
+  CHECK(steal->order.epoch == 9);
+  CHECK(steal->order.task_ids == std::vector<std::string>{"t-1"});
+}
+
+}  // namespace
+}  // namespace wss::app

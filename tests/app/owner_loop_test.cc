@@ -31,9 +31,10 @@ config::Config baseConfig() {
 // An OwnerLoop with everything it needs, faked where it touches the world.
 struct Loop {
   explicit Loop(config::Config config = baseConfig(), std::string boot_id = "",
-                ConfigLoader reload = {})
-      : loop(std::move(config), OwnerLoopDeps{bus, queue, counters, clock, std::move(reload),
-                                              std::move(boot_id), &snapshots}) {}
+                ConfigLoader reload = {}, const ha::Leadership* leadership = nullptr)
+      : loop(std::move(config),
+             OwnerLoopDeps{bus, queue, counters, clock, std::move(reload), std::move(boot_id),
+                           &snapshots, nullptr, nullptr, leadership}) {}
 
   // Runs one turn with `items` at the clock's current time.
   core::TimeMs turn(std::vector<WorkItem> items = {}) { return loop.turn(items); }
@@ -429,6 +430,57 @@ TEST_CASE("the owner loop beats the heartbeat on the injected clock - so livenes
   CHECK(heartbeat.alive(clock.nowMs(), 10'000));
   clock.advance(10'001);
   CHECK_FALSE(heartbeat.alive(clock.nowMs(), 10'000));
+}
+
+// The leader's order for t-1 (hot -> idle; the oldest queued, the first any round names), as
+// a standby hears it on work.steal.
+PeerSteal leadersOrder(std::uint64_t epoch, const std::string& id = "leader-1") {
+  core::StealOrder order;
+  order.operation_id = id;
+  order.source_agent_id = "hot";
+  order.target_agent_id = "idle";
+  order.tasks_to_steal = 1;
+  order.task_ids = {"t-1"};
+  order.epoch = epoch;
+  return PeerSteal{order};
+}
+
+TEST_CASE("ha: a standby adopts the leader's orders - and ignores older epochs and its own") {
+  ha::Leadership leadership = ha::Leadership::replica("r1");
+  Loop l(baseConfig(), "", {}, &leadership);
+  l.loadFleet();
+  l.turn({leadersOrder(5)});
+  json stats = l.ask(Service::kStats);
+  CHECK(stats["adoptedSteals"] == 1);
+  CHECK(stats["adoptedTasks"] == 1);
+  CHECK(stats["pendingSteals"] == 1);
+
+  l.turn({leadersOrder(4, "deposed-1")});  // a deposed leader's, heard late
+  stats = l.ask(Service::kStats);
+  CHECK(stats["staleEpochSteals"] == 1);
+  CHECK(stats["adoptedSteals"] == 1);
+
+  // This replica wins epoch 6: its rounds leave t-1 alone, and its own orders' echoes are
+  // not adopted again.
+  leadership.lead(l.clock.nowMs() + 60'000, 6);
+  l.clock.advance(500);
+  l.turn({metrics("idle-2", 5)});  // idle has its promised task: a second target
+  const auto published = l.bus.on("fleet.steal");
+  REQUIRE_FALSE(published.empty());
+  std::vector<WorkItem> echoes;
+  for (const auto& message : published) {
+    const codec::StealOrderResult own =
+        codec::decodeStealOrder(codec::Encoding::kJson, message.payload);
+    REQUIRE(own.ok);
+    CHECK(own.order.epoch == 6);
+    for (const auto& id : own.order.task_ids) CHECK(id != "t-1");
+    echoes.push_back(PeerSteal{own.order});
+  }
+  l.turn(std::move(echoes));
+  stats = l.ask(Service::kStats);
+  CHECK(stats["adoptedSteals"] == 1);
+  CHECK(stats["role"] == "leader");
+  CHECK(stats["termsWon"] == 0);  // counted by the elector, which this test does not run
 }
 
 }  // namespace

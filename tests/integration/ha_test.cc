@@ -144,6 +144,63 @@ TEST_CASE("ha: one leader steals with its epoch, and a killed leader is replaced
   CHECK(failover <= std::chrono::seconds(4) + std::chrono::seconds(2));  // 2 x ttl, and slack
 }
 
+// The task ids every order in `messages` names.
+std::set<std::string> namedTasks(const std::vector<ReceivedMessage>& messages) {
+  std::set<std::string> ids;
+  for (const ReceivedMessage& m : messages) {
+    const json order = json::parse(m.payload);
+    for (const auto& id : order["taskIds"]) ids.insert(id.get<std::string>());
+  }
+  return ids;
+}
+
+TEST_CASE("ha: a new leader never names again the unconfirmed steals of the one it replaced",
+          "[integration][ha]") {
+  TempDir store;
+  NatsServer server(jetStreamArgs(store.path()));
+  REQUIRE(server.running());
+  Replicas replicas(server.url(), 3, "2s");
+  FleetClient fleet(server.url());
+  REQUIRE(fleet.client().subscribe("work.steal"));
+  const int first = replicas.leader();
+  if (first < 0) FAIL(replicas.describe());
+
+  httplib::Client leader_http = httpClient(replicas.ports[static_cast<std::size_t>(first)]);
+  CHECK(eventually([&] { return metricValue(leader_http, "wss_ha_terms_won_total") == 1; },
+                   std::chrono::seconds(5)));
+  makeWork(fleet, "busy-1", "idle-1");  // the fleet confirms nothing: every steal stays pending
+  const std::uint64_t epoch = waitForEpochAbove(fleet, 0, std::chrono::seconds(10));
+  REQUIRE(epoch > 0);
+  const std::set<std::string> old_named = namedTasks(fleet.client().received("work.steal"));
+  // Every standby has taken those orders on (they heard work.steal too).
+  for (std::size_t i = 0; i < replicas.processes.size(); ++i) {
+    if (static_cast<int>(i) == first) continue;
+    httplib::Client client = httpClient(replicas.ports[i]);
+    INFO(replicas.describe());
+    REQUIRE(eventually(
+        [&] {
+          return metricValue(client, "wss_ha_adopted_tasks_total") >=
+                 static_cast<double>(old_named.size());
+        },
+        std::chrono::seconds(10)));
+  }
+
+  replicas.processes[static_cast<std::size_t>(first)]->signal(SIGKILL);
+  const std::size_t before = fleet.client().received("work.steal").size();
+  REQUIRE(fleet.metrics("idle-2", 1.0, {}, "idle"));  // a second target for busy-1's backlog
+  REQUIRE(fleet.flush());
+  const std::uint64_t next = waitForEpochAbove(fleet, epoch, std::chrono::seconds(12));
+  INFO(replicas.describe());
+  REQUIRE(next > epoch);
+  const auto all = fleet.client().received("work.steal");
+  const std::vector<ReceivedMessage> later(all.begin() + static_cast<std::ptrdiff_t>(before),
+                                           all.end());
+  for (const std::string& id : namedTasks(later)) {
+    INFO(id);
+    CHECK(old_named.count(id) == 0);
+  }
+}
+
 TEST_CASE("ha: a leader paused past its lease publishes nothing under its old epoch",
           "[integration][ha]") {
   TempDir store;
