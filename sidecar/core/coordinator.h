@@ -14,6 +14,7 @@
 
 #include "sidecar/core/coordinator_config.h"
 #include "sidecar/core/events.h"
+#include "sidecar/core/state_image.h"
 
 namespace wss::core {
 
@@ -152,6 +153,13 @@ class Coordinator {
   // an order whose source or target is unknown; a count-only order moves its count, as the
   // issuer did. Returns how many tasks were adopted.
   std::uint32_t adopt(const StealOrder& order, TimeMs now);
+
+  // The state as plain values at `now`, for a snapshot (state_image.h). O(agents + tasks).
+  [[nodiscard]] StateImage image(TimeMs now) const;
+  // Replaces an empty coordinator's state with `image` taken elsewhere (times are ages, so
+  // the clocks need not agree). Refuses, changing nothing, an image this coordinator already
+  // holds agents for, or one that breaks its limits or names a task twice.
+  RestoreResult restore(const StateImage& image, TimeMs now);
 
   // Forgets ended operations older than operationRetention and agents removed long ago.
   void performMaintenance(TimeMs now);

@@ -109,6 +109,13 @@ struct Coordinator::State {
                            TimeMs now);
   Operation& openAdopted(const StealOrder& order, AgentIndex source, AgentIndex target,
                          TimeMs now);
+
+  // --- snapshots (coordinator_image.cc) ---
+  // Fills this fresh state from `image`; on an error the state is to be thrown away.
+  RestoreResult restore(const StateImage& image, TimeMs now);
+  // One agent and its queue; an error text, empty when it passed.
+  std::string restoreAgent(const AgentImage& image, TimeMs now);
+  std::string restoreTasks(const AgentImage& image, AgentIndex index);
 };
 
 }  // namespace wss::core

@@ -27,6 +27,13 @@ double DurationWindow::decode(std::uint16_t sample) {
   return kExactLimitMs * std::exp2((sample & kMaxLogStep) / kStepsPerOctave);
 }
 
+std::vector<double> DurationWindow::samples() const {
+  std::vector<double> out;
+  out.reserve(count_);
+  for (std::uint32_t i = 0; i < count_; ++i) out.push_back(at(i));
+  return out;
+}
+
 double DurationWindow::at(std::uint32_t i) const {
   const std::uint32_t first = count_ < capacity_ ? 0 : next_;
   return decode(samples_[(first + i) % capacity_]);

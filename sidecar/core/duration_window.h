@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace wss::core {
 
@@ -28,6 +29,8 @@ class DurationWindow {
   // the longer a task has run, the longer it is likely to run still). Empty window: nullopt.
   [[nodiscard]] std::optional<double> residualAfter(double elapsed_ms) const;
   [[nodiscard]] std::size_t count() const { return count_; }
+  // The window, oldest first, as stored (for snapshots: record() them again to restore).
+  [[nodiscard]] std::vector<double> samples() const;
 
   // The stored form of a duration, and back (exposed for tests).
   [[nodiscard]] static std::uint16_t encode(double duration_ms);
