@@ -20,7 +20,7 @@ auto fields(const config::SubjectsConfig& s) {
 auto fields(const config::LogConfig& l) { return std::tie(l.level, l.format); }
 auto fields(const config::HttpConfig& h) { return std::tie(h.enabled, h.listen); }
 auto fields(const config::HaConfig& h) {
-  return std::tie(h.enabled, h.bucket, h.group, h.lease_ttl_ms, h.name);
+  return std::tie(h.enabled, h.bucket, h.group, h.lease_ttl_ms, h.name, h.peer_restore_timeout_ms);
 }
 
 }  // namespace

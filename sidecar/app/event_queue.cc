@@ -32,6 +32,8 @@ std::size_t estimateBytes(const WorkItem& item) {
         event->event);
   } else if (const auto* request = std::get_if<ServiceRequest>(&item)) {
     n += request->reply.capacity() + request->payload.capacity() + request->content_type.capacity();
+  } else if (const auto* fetched = std::get_if<PeerSnapshot>(&item)) {
+    n += fetched->bytes.capacity();
   } else if (const auto* steal = std::get_if<PeerSteal>(&item)) {
     const core::StealOrder& o = steal->order;
     n += o.operation_id.capacity() + o.source_agent_id.capacity() +
@@ -48,7 +50,10 @@ bool isMetrics(const WorkItem& item) {
 }  // namespace
 
 bool EventQueue::fits(const WorkItem& item, std::size_t bytes) const {
-  if (std::holds_alternative<ReloadRequest>(item)) return true;
+  // Never shed: a reload, and the end of a restore (the owner holds events until it comes).
+  if (std::holds_alternative<ReloadRequest>(item) || std::holds_alternative<PeerSnapshot>(item)) {
+    return true;
+  }
   // Metrics yield the second half of the room to what cannot be replaced.
   const std::size_t share = isMetrics(item) ? 2 : 1;
   return items_.size() < bounds_.max_items / share && bytes_ + bytes <= bounds_.max_bytes / share;

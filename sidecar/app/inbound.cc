@@ -1,5 +1,8 @@
 #include "sidecar/app/inbound.h"
 
+#include "sidecar/app/peer_restore.h"
+#include "sidecar/snapshot/event_hash.h"
+
 namespace wss::app {
 
 const std::string& subjectOf(const config::SubjectsConfig& subjects, codec::EventKind kind) {
@@ -30,8 +33,9 @@ const std::string& subjectOf(const config::SubjectsConfig& subjects, Service ser
   return subjects.work_stats;  // unreachable: -Wswitch names a service added without a case
 }
 
-Inbound::Inbound(EventQueue& queue, InboundCounters& counters, LogThrottle& throttle)
-    : queue_(queue), counters_(counters), throttle_(throttle) {}
+Inbound::Inbound(EventQueue& queue, InboundCounters& counters, LogThrottle& throttle,
+                 bool fingerprint)
+    : queue_(queue), counters_(counters), throttle_(throttle), fingerprint_(fingerprint) {}
 
 transport::MessageHandler Inbound::eventHandler(codec::EventKind kind, std::string subject) {
   return [this, kind, subject = std::move(subject)](const transport::InboundMessage& message) {
@@ -51,6 +55,16 @@ transport::MessageHandler Inbound::stealHandler(std::string subject) {
   };
 }
 
+transport::MessageHandler Inbound::snapshotHandler() {
+  return [this](const transport::InboundMessage& message) {
+    if (message.reply.empty()) return;
+    if (queue_.push(SnapshotRequest{std::string(message.reply), maxPieceOf(message.payload)}) ==
+        PushResult::kShed) {
+      warnShed(std::string(message.subject));
+    }
+  };
+}
+
 void Inbound::onEvent(codec::EventKind kind, const std::string& subject,
                       const transport::InboundMessage& message) {
   counters_.received[indexOf(kind)].fetch_add(1, std::memory_order_relaxed);
@@ -65,7 +79,9 @@ void Inbound::onEvent(codec::EventKind kind, const std::string& subject,
                    message.payload.size(), decoded.error);
     return;
   }
-  if (queue_.push(InboundEvent{kind, std::move(decoded.event)}) == PushResult::kShed) {
+  const std::uint64_t hash =
+      fingerprint_ ? snapshot::eventHash(message.subject, message.payload) : 0;
+  if (queue_.push(InboundEvent{kind, std::move(decoded.event), hash}) == PushResult::kShed) {
     warnShed(subject);
   }
 }

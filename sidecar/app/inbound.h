@@ -91,8 +91,10 @@ struct InboundCounters {
 
 class Inbound {
  public:
-  // All references must outlive every subscription using the handlers.
-  Inbound(EventQueue& queue, InboundCounters& counters, LogThrottle& throttle);
+  // All references must outlive every subscription using the handlers. `fingerprint`: give
+  // each event its snapshot::eventHash (ha: peer snapshots match events by it).
+  Inbound(EventQueue& queue, InboundCounters& counters, LogThrottle& throttle,
+          bool fingerprint = false);
 
   // The handler for the inbound subject of `kind`. `subject` names it in log lines.
   [[nodiscard]] transport::MessageHandler eventHandler(codec::EventKind kind, std::string subject);
@@ -100,6 +102,8 @@ class Inbound {
   [[nodiscard]] transport::MessageHandler serviceHandler(Service service, std::string subject);
   // The handler for work.steal (ha): every replica hears the leader's orders.
   [[nodiscard]] transport::MessageHandler stealHandler(std::string subject);
+  // The handler for the group's snapshot subject (ha): a starting replica asks for the state.
+  [[nodiscard]] transport::MessageHandler snapshotHandler();
 
  private:
   void onEvent(codec::EventKind kind, const std::string& subject,
@@ -113,6 +117,7 @@ class Inbound {
   EventQueue& queue_;
   InboundCounters& counters_;
   LogThrottle& throttle_;
+  bool fingerprint_;
 };
 
 }  // namespace wss::app

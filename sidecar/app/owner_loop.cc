@@ -68,7 +68,8 @@ OwnerLoop::OwnerLoop(config::Config config, OwnerLoopDeps deps)
     : config_(std::move(config)),
       deps_(std::move(deps)),
       coordinator_(withBootId(config_.stealing)),
-      throttle_(deps_.clock) {
+      throttle_(deps_.clock),
+      peers_(deps_.restore_from_peer, deps_.bus, throttle_) {
   started_ms_ = deps_.clock.nowMs();
   next_steal_ms_ = started_ms_ + config_.stealing.steal_interval_ms;
   next_maintenance_ms_ = started_ms_ + config_.maintenance_interval_ms;
@@ -105,9 +106,7 @@ void OwnerLoop::run() {
 
 core::TimeMs OwnerLoop::turn(std::vector<WorkItem>& items) {
   const core::TimeMs now = deps_.clock.nowMs();
-  for (auto& item : items) {
-    std::visit([this, now](auto& work) { handle(work, now); }, item);
-  }
+  for (auto& item : items) dispatch(item, now);
   items.clear();
   // A standby decides nothing, so it schedules no reactive decision (the round catches up
   // once it leads).
@@ -116,6 +115,27 @@ core::TimeMs OwnerLoop::turn(std::vector<WorkItem>& items) {
   }
   if (deps_.heartbeat != nullptr) deps_.heartbeat->beat(deps_.clock.nowMs());
   return runTimers(deps_.clock.nowMs());
+}
+
+void OwnerLoop::dispatch(WorkItem& item, core::TimeMs now) {
+  if (peers_.restoring()) {
+    if (peers_.hold(item)) return;
+    for (WorkItem& earlier : peers_.takeReleased()) {
+      std::visit([this, now](auto& work) { handle(work, now); }, earlier);
+    }
+  }
+  std::visit([this, now](auto& work) { handle(work, now); }, item);
+}
+
+void OwnerLoop::handle(const PeerSnapshot& fetched, core::TimeMs now) {
+  for (WorkItem& held : peers_.finishRestore(fetched, coordinator_, now)) {
+    std::visit([this, now](auto& work) { handle(work, now); }, held);
+  }
+}
+
+void OwnerLoop::handle(const SnapshotRequest& request, core::TimeMs now) {
+  peers_.serve(request, coordinator_, now);
+  next_drip_ms_ = peers_.drip(now);
 }
 
 void OwnerLoop::handle(InboundEvent& event, core::TimeMs now) {
@@ -128,6 +148,7 @@ void OwnerLoop::handle(InboundEvent& event, core::TimeMs now) {
     return;
   }
   ++events_processed_;
+  peers_.applied(event, now);
   if (outcome != core::Outcome::kApplied) {
     spdlog::debug("event from '{}' on '{}': {}", agentOf(event.event),
                   subjectOf(config_.subjects, event.kind), outcomeText(outcome));
@@ -246,12 +267,13 @@ core::TimeMs OwnerLoop::runTimers(core::TimeMs now) {
     next_maintenance_ms_ = now + config_.maintenance_interval_ms;
   }
   steal_log_.flushIfDue(now);
+  if (next_drip_ms_ && now >= *next_drip_ms_) next_drip_ms_ = peers_.drip(now);
   if (now >= next_snapshot_ms_) {
     publishSnapshot(now);
     next_snapshot_ms_ = now + kSnapshotIntervalMs;
   }
   return std::min({next_react_ms_.value_or(next_steal_ms_), next_steal_ms_, next_maintenance_ms_,
-                   next_snapshot_ms_});
+                   next_snapshot_ms_, next_drip_ms_.value_or(next_snapshot_ms_)});
 }
 
 bool OwnerLoop::leads(core::TimeMs now) const {
@@ -342,6 +364,13 @@ observability::HaCounts OwnerLoop::haCounts() const {
   out.tasks_not_adopted = counters.tasks_not_adopted;
   out.stale_epoch_steals = stale_epoch_steals_;
   out.steals_rejected = deps_.inbound.steals_rejected.load(std::memory_order_relaxed);
+  const PeerSnapshotCounts& peers = peers_.counts();
+  out.peer_restores = peers.restores;
+  out.peer_restore_failures = peers.restore_failures;
+  out.restored_tasks = peers.restored_tasks;
+  out.overlap_dropped = peers.overlap_dropped;
+  out.snapshots_served = peers.served;
+  out.snapshot_serve_failures = peers.serve_failures;
   if (deps_.leadership != nullptr) {
     const ha::ElectorCounters& elector = deps_.leadership->counters();
     out.terms_won = elector.terms_won.load(std::memory_order_relaxed);

@@ -23,6 +23,7 @@
 #include "sidecar/app/event_queue.h"
 #include "sidecar/app/inbound.h"
 #include "sidecar/app/log_throttle.h"
+#include "sidecar/app/peer_snapshots.h"
 #include "sidecar/app/service_replies.h"
 #include "sidecar/app/steal_log.h"
 #include "sidecar/config/config.h"
@@ -52,6 +53,8 @@ struct OwnerLoopDeps {
   observability::Histogram* steal_round_histogram = nullptr;  // optional
   // Whether this replica may publish steals; null: one sidecar, always.
   const ha::Leadership* leadership = nullptr;
+  // Hold events from the start until a PeerSnapshot item arrives (ha, peer_snapshots.h).
+  bool restore_from_peer = false;
 };
 
 class OwnerLoop {
@@ -76,6 +79,10 @@ class OwnerLoop {
   // A steal heard on work.steal (ha): adopted unless it is this replica's own or its epoch
   // is older than the newest seen.
   void handle(const PeerSteal& steal, core::TimeMs now);
+  void handle(const SnapshotRequest& request, core::TimeMs now);
+  void handle(const PeerSnapshot& fetched, core::TimeMs now);
+  // Handles one item, or holds it while a peer restore is under way.
+  void dispatch(WorkItem& item, core::TimeMs now);
   core::TimeMs runTimers(core::TimeMs now);
   void stealRound(core::TimeMs now);
   void react(core::TimeMs now);
@@ -94,6 +101,8 @@ class OwnerLoop {
   core::Coordinator coordinator_;
   LogThrottle throttle_;
   StealLog steal_log_;
+  PeerSnapshots peers_;
+  std::optional<core::TimeMs> next_drip_ms_;  // set while a snapshot is being sent
 
   core::TimeMs started_ms_ = 0;
   core::TimeMs next_steal_ms_ = 0;

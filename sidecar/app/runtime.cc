@@ -9,6 +9,7 @@
 
 #include "sidecar/app/app.h"
 #include "sidecar/app/boot_id.h"
+#include "sidecar/app/peer_restore.h"
 #include "sidecar/app/signals.h"
 #include "sidecar/codec/codec.h"
 #include "sidecar/common/redact.h"
@@ -42,7 +43,7 @@ Runtime::Runtime(const config::Config& config)
                          kMaxShutdownBudget)),
       boot_id_(makeBootId()),
       throttle_(clock_),
-      inbound_(queue_, counters_, throttle_),
+      inbound_(queue_, counters_, throttle_, /*fingerprint=*/config.ha.enabled),
       heartbeat_(clock_.nowMs()),
       leadership_(makeLeadership(config.ha, boot_id_)) {}
 
@@ -106,7 +107,7 @@ void Runtime::startOwner() {
   }
   owner_.emplace(config_, OwnerLoopDeps{*connection_, queue_, counters_, clock_, std::move(reload),
                                         boot_id_, &metrics_, &heartbeat_, &steal_round_histogram_,
-                                        &leadership_});
+                                        &leadership_, restoresFromPeer()});
   // The first connection attempts in start() may have taken up to 2 x nats.connectTimeout per
   // server: that wait is not an owner-thread stall.
   heartbeat_.beat(clock_.nowMs());
@@ -132,6 +133,8 @@ std::optional<int> Runtime::subscribe() {
       spdlog::warn("subscriptions not confirmed by the server yet: {}", flushed.error);
     }
   }
+  restoreFromPeer();
+  if (std::optional<int> failed = subscribeSnapshots()) return failed;
   ready_connection_.store(connection_.get(), std::memory_order_release);
   if (config_.ha.enabled) {
     elector_ = std::make_unique<ha::LeaderElector>(connection_->native(), config_.ha, leadership_,
@@ -151,6 +154,31 @@ std::optional<int> Runtime::subscribeEvents() {
       spdlog::critical("{}", status.error);
       return kExitRuntimeError;
     }
+  }
+  return std::nullopt;
+}
+
+bool Runtime::restoresFromPeer() const {
+  return config_.ha.enabled && config_.ha.peer_restore_timeout_ms > 0;
+}
+
+void Runtime::restoreFromPeer() {
+  if (!restoresFromPeer()) return;
+  const std::chrono::milliseconds timeout(config_.ha.peer_restore_timeout_ms);
+  spdlog::info("ha: asking the running replicas of group '{}' for their state (at most {} ms)",
+               config_.ha.group, timeout.count());
+  (void)queue_.push(fetchPeerSnapshot(connection_->native(), config_.ha.group, timeout));
+}
+
+std::optional<int> Runtime::subscribeSnapshots() {
+  if (!config_.ha.enabled) return std::nullopt;
+  // Joined once this replica has asked for its own state: it never answers itself.
+  transport::Status status =
+      connection_->subscribe(snapshotSubject(config_.ha.group),
+                             snapshotQueueGroup(config_.ha.group), inbound_.snapshotHandler());
+  if (!status.ok) {
+    spdlog::critical("{}", status.error);
+    return kExitRuntimeError;
   }
   return std::nullopt;
 }

@@ -80,6 +80,11 @@ class Runtime {
   [[nodiscard]] std::optional<int> subscribeServices();
   // With ha: work.steal, to learn the leader's orders.
   [[nodiscard]] std::optional<int> subscribeSteals();
+  // With ha: whether this replica starts by asking a peer for its state; then asks and hands
+  // what came (or why nothing did) to the owner thread; then serves its own to later ones.
+  [[nodiscard]] bool restoresFromPeer() const;
+  void restoreFromPeer();
+  [[nodiscard]] std::optional<int> subscribeSnapshots();
   // Warns (rate-limited) when HTTP connections had to wait because every thread was busy.
   void reportHttpSaturation();
 

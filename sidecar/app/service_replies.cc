@@ -198,6 +198,12 @@ Reply statsReply(const core::Coordinator& coordinator, core::TimeMs now,
       {"tasksNotAdopted", figures.ha.tasks_not_adopted},
       {"staleEpochSteals", figures.ha.stale_epoch_steals},
       {"stealsRejected", figures.ha.steals_rejected},
+      {"peerRestores", figures.ha.peer_restores},
+      {"peerRestoreFailures", figures.ha.peer_restore_failures},
+      {"restoredTasks", figures.ha.restored_tasks},
+      {"overlapDropped", figures.ha.overlap_dropped},
+      {"snapshotsServed", figures.ha.snapshots_served},
+      {"snapshotServeFailures", figures.ha.snapshot_serve_failures},
   };
   return Reply{true, dump(out)};
 }

@@ -6,6 +6,7 @@
 // services see a state consistent with the events before them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -22,6 +23,7 @@ enum class Service : std::uint8_t { kStats, kOperations, kAgents, kBestAgent };
 struct InboundEvent {
   codec::EventKind kind = codec::EventKind::kTaskAssigned;
   core::Event event;
+  std::uint64_t hash = 0;  // snapshot::eventHash of its subject and bytes (ha); else 0
 };
 
 // A request to answer on `reply`.
@@ -41,6 +43,20 @@ struct PeerSteal {
   core::StealOrder order;
 };
 
-using WorkItem = std::variant<InboundEvent, ServiceRequest, ReloadRequest, PeerSteal>;
+// A restoring replica asks for this replica's state (ha): pieces of at most `max_piece` bytes.
+struct SnapshotRequest {
+  std::string reply;
+  std::size_t max_piece = 0;
+};
+
+// What this replica fetched from a peer at start (ha): a whole snapshot's bytes, or why not.
+struct PeerSnapshot {
+  bool ok = false;
+  std::string bytes;
+  std::string error;
+};
+
+using WorkItem = std::variant<InboundEvent, ServiceRequest, ReloadRequest, PeerSteal,
+                              SnapshotRequest, PeerSnapshot>;
 
 }  // namespace wss::app

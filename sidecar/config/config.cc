@@ -578,6 +578,10 @@ void readHa(const Entry& section, HaConfig& ha) {
                            ha.name = readString(e);
                            if (!ha.name.empty()) checkKvName(e, ha.name, ".");  // empty: default
                          }},
+                        {"peerRestoreTimeout",
+                         [&](const Entry& e) {
+                           ha.peer_restore_timeout_ms = readDuration(e, 0, 600'000);
+                         }},
                     });
 }
 

@@ -72,6 +72,9 @@ struct HaConfig {
   std::string group = "default";    // the lease key: one leader per group
   core::TimeMs lease_ttl_ms = 10'000;
   std::string name;  // this replica in work.stats; empty: $HOSTNAME, else the boot id
+  // At start, ask a running replica of the group for its state (wss.snapshot.<group>); give
+  // up after this long and start cold. 0: never ask.
+  core::TimeMs peer_restore_timeout_ms = 10'000;
 };
 
 struct Config {

@@ -71,6 +71,12 @@ struct HaCounts {
   std::uint64_t tasks_not_adopted = 0;  // unknown here, elsewhere already, or pending
   std::uint64_t stale_epoch_steals = 0;  // orders heard under an epoch older than one seen
   std::uint64_t steals_rejected = 0;     // messages on work.steal that did not decode
+  std::uint64_t peer_restores = 0;       // started from a peer's snapshot
+  std::uint64_t peer_restore_failures = 0;  // started cold instead (none, refused, too much)
+  std::uint64_t restored_tasks = 0;
+  std::uint64_t overlap_dropped = 0;     // events heard meanwhile that the snapshot held
+  std::uint64_t snapshots_served = 0;    // to starting replicas
+  std::uint64_t snapshot_serve_failures = 0;
 };
 
 struct MetricsSnapshot {

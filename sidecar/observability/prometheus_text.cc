@@ -260,6 +260,21 @@ void renderHa(std::string& out, const MetricsSnapshot& s) {
   counter(out, "wss_ha_steals_rejected_total",
           "Messages on work.steal that did not decode as a steal order: ignored.",
           s.ha.steals_rejected);
+  counter(out, "wss_ha_peer_restores_total",
+          "Starts that restored a running replica's state (a peer snapshot).", s.ha.peer_restores);
+  counter(out, "wss_ha_peer_restore_failures_total",
+          "Starts that asked a peer for its state and started cold instead.",
+          s.ha.peer_restore_failures);
+  counter(out, "wss_ha_restored_tasks_total", "Tasks known from a peer's snapshot at start.",
+          s.ha.restored_tasks);
+  counter(out, "wss_ha_overlap_dropped_total",
+          "Events heard while restoring that the peer's snapshot already held: not applied twice.",
+          s.ha.overlap_dropped);
+  counter(out, "wss_ha_snapshots_served_total", "Snapshots sent to starting replicas.",
+          s.ha.snapshots_served);
+  counter(out, "wss_ha_snapshot_serve_failures_total",
+          "Snapshot requests refused (restoring, busy) or given up on.",
+          s.ha.snapshot_serve_failures);
 }
 
 void renderNats(std::string& out, const MetricsSnapshot& s) {

@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "sidecar/app/inbound.h"
+#include "sidecar/snapshot/chunks.h"
+#include "sidecar/snapshot/snapshot_codec.h"
+#include "snapshot.pb.h"
 #include "tests/app/fakes.h"
 
 namespace wss::app {
@@ -31,10 +34,11 @@ config::Config baseConfig() {
 // An OwnerLoop with everything it needs, faked where it touches the world.
 struct Loop {
   explicit Loop(config::Config config = baseConfig(), std::string boot_id = "",
-                ConfigLoader reload = {}, const ha::Leadership* leadership = nullptr)
+                ConfigLoader reload = {}, const ha::Leadership* leadership = nullptr,
+                bool restore_from_peer = false)
       : loop(std::move(config),
              OwnerLoopDeps{bus, queue, counters, clock, std::move(reload), std::move(boot_id),
-                           &snapshots, nullptr, nullptr, leadership}) {}
+                           &snapshots, nullptr, nullptr, leadership, restore_from_peer}) {}
 
   // Runs one turn with `items` at the clock's current time.
   core::TimeMs turn(std::vector<WorkItem> items = {}) { return loop.turn(items); }
@@ -481,6 +485,135 @@ TEST_CASE("ha: a standby adopts the leader's orders - and ignores older epochs a
   CHECK(stats["adoptedSteals"] == 1);
   CHECK(stats["role"] == "leader");
   CHECK(stats["termsWon"] == 0);  // counted by the elector, which this test does not run
+}
+
+// An event as two replicas hear it: the same bytes, so the same fingerprint.
+WorkItem heard(WorkItem item, std::uint64_t fingerprint) {
+  std::get<InboundEvent>(item).hash = fingerprint;
+  return item;
+}
+
+WorkItem completedIn(std::string agent, std::string task, double duration) {
+  return InboundEvent{codec::EventKind::kTaskCompleted,
+                      core::TaskCompleted{std::move(agent), std::move(task), duration}};
+}
+
+// `from` serves its state as a starting replica asks; the pieces, put together.
+PeerSnapshot servedBy(Loop& from) {
+  from.turn({SnapshotRequest{"_INBOX.snapshot", 4096}});
+  snapshot::Assembler assembler(1 << 26);
+  for (const auto& piece : from.bus.on("_INBOX.snapshot")) {
+    CHECK(piece.content_type == kSnapshotPieceType);
+    if (assembler.add(piece.payload) == snapshot::Assembler::Step::kDone) {
+      return PeerSnapshot{true, assembler.bytes(), {}};
+    }
+  }
+  return PeerSnapshot{false, {}, assembler.error()};
+}
+
+TEST_CASE("ha: a starting replica restores a peer's state and drops the overlap it heard") {
+  Loop running;
+  Loop starting(baseConfig(), "", {}, nullptr, /*restore_from_peer=*/true);
+  // Before the starting replica subscribed: only the running one heard these.
+  std::vector<WorkItem> early;
+  for (int i = 0; i < 8; ++i) early.push_back(heard(assigned("hot", "t-" + std::to_string(i)), 100 + i));
+  early.push_back(heard(metrics("idle", 5), 200));
+  running.turn(std::move(early));
+  // Both heard these, the running one before its snapshot: a task that came and went.
+  const auto overlap = [] {
+    std::vector<WorkItem> items;
+    items.push_back(heard(assigned("hot", "flash"), 300));
+    items.push_back(heard(completedIn("hot", "flash", 5000.0), 301));
+    items.push_back(heard(completedIn("hot", "t-0", 400.0), 302));
+    return items;
+  };
+  running.turn(overlap());
+  starting.turn(overlap());
+  CHECK(starting.loop.coordinator().stats(starting.clock.nowMs()).total_agents == 0);  // held
+
+  const PeerSnapshot fetched = servedBy(running);
+  REQUIRE(fetched.ok);
+  // After the snapshot: both hear a new task.
+  running.turn({heard(assigned("hot", "t-new"), 400)});
+  starting.turn({heard(assigned("hot", "t-new"), 400)});
+  starting.turn({fetched});
+
+  const core::Coordinator& a = running.loop.coordinator();
+  const core::Coordinator& b = starting.loop.coordinator();
+  const auto hot_a = a.agent("hot", running.clock.nowMs());
+  const auto hot_b = b.agent("hot", starting.clock.nowMs());
+  REQUIRE(hot_b.has_value());
+  CHECK(hot_b->task_count == hot_a->task_count);  // 'flash' not back, t-new there
+  CHECK(*hot_b->avg_task_duration_ms == Approx(*hot_a->avg_task_duration_ms));  // once each
+  CHECK(b.stats(starting.clock.nowMs()).in_flight_tasks == a.stats(running.clock.nowMs()).in_flight_tasks);
+  const json stats = starting.ask(Service::kStats);
+  CHECK(stats["peerRestores"] == 1);
+  CHECK(stats["overlapDropped"] == 3);
+  CHECK(stats["restoredTasks"] == 7);  // t-1..t-7: t-0 was done, t-new came after
+}
+
+TEST_CASE("ha: without dropping the overlap a replay would count a completion twice") {
+  Loop running;
+  running.turn({heard(assigned("hot", "t-0"), 1), heard(completedIn("hot", "t-0", 1000.0), 2),
+                heard(assigned("hot", "t-1"), 3)});
+  const auto overlap = [] {
+    return std::vector<WorkItem>{heard(assigned("hot", "flash"), 4),
+                                 heard(completedIn("hot", "flash", 5000.0), 5)};
+  };
+  running.turn(overlap());
+  Loop starting(baseConfig(), "", {}, nullptr, true);
+  starting.turn(overlap());
+  const PeerSnapshot fetched = servedBy(running);
+  REQUIRE(fetched.ok);
+  starting.turn({fetched});
+  const auto mean = [](const core::Coordinator& c) {
+    return *c.agent("hot", 0)->avg_task_duration_ms;
+  };
+  CHECK(mean(starting.loop.coordinator()) == Approx(mean(running.loop.coordinator())));  // 3000
+  // A naive restore that replays the overlap records 5000 ms twice.
+  const snapshot::DecodeResult decoded = snapshot::decode(fetched.bytes);
+  REQUIRE(decoded.ok);
+  core::Coordinator replayed{core::CoordinatorConfig{}};
+  REQUIRE(replayed.restore(decoded.snapshot.image, 0).ok);
+  (void)replayed.apply(core::TaskAssigned{"hot", "flash", {}, 0}, 0);
+  (void)replayed.apply(core::TaskCompleted{"hot", "flash", 5000.0}, 0);
+  CHECK(mean(replayed) != Approx(mean(running.loop.coordinator())));
+}
+
+TEST_CASE("ha: a missing, corrupt or foreign snapshot means a cold start with what was held") {
+  Loop starting(baseConfig(), "", {}, nullptr, true);
+  starting.turn({heard(assigned("hot", "t-1"), 1), heard(metrics("idle", 5), 2)});
+  std::string bytes;
+  SECTION("none came") { starting.turn({PeerSnapshot{false, {}, "no other replica running"}}); }
+  SECTION("corrupt") { starting.turn({PeerSnapshot{true, "\x0a\xff\xff garbage", {}}}); }
+  SECTION("another format") {
+    Loop running;
+    running.turn({heard(assigned("x", "y"), 9)});
+    PeerSnapshot fetched = servedBy(running);
+    REQUIRE(fetched.ok);
+    snapshot::v1::Snapshot proto;
+    REQUIRE(proto.ParseFromString(fetched.bytes));
+    proto.set_format(snapshot::kFormat + 1);
+    starting.turn({PeerSnapshot{true, proto.SerializeAsString(), {}}});
+    CHECK_FALSE(starting.loop.coordinator().agent("x", starting.clock.nowMs()).has_value());
+  }
+  const json stats = starting.ask(Service::kStats);
+  CHECK(stats["peerRestoreFailures"] == 1);
+  CHECK(stats["peerRestores"] == 0);
+  CHECK(starting.loop.coordinator().agent("hot", starting.clock.nowMs())->task_count == 1);
+}
+
+TEST_CASE("ha: a replica that is restoring refuses to serve, and requests wait for its state") {
+  Loop starting(baseConfig(), "", {}, nullptr, true);
+  starting.turn({SnapshotRequest{"_INBOX.other", 4096}});
+  const auto refusal = starting.bus.on("_INBOX.other");
+  REQUIRE(refusal.size() == 1);
+  CHECK(refusal[0].content_type == "application/json");
+  CHECK_THAT(refusal[0].payload, Catch::Contains("restoring"));
+  starting.turn({request(Service::kStats, "_INBOX.stats")});
+  CHECK(starting.bus.on("_INBOX.stats").empty());  // held until the state is known
+  starting.turn({PeerSnapshot{false, {}, "none"}});
+  CHECK(starting.bus.on("_INBOX.stats").size() == 1);
 }
 
 }  // namespace

@@ -438,6 +438,7 @@ const std::set<std::string>& allKeys() {
       "ha.group",
       "ha.leaseTtl",
       "ha.name",
+      "ha.peerRestoreTimeout",
       "maintenanceInterval",
   };
   return keys;
@@ -604,6 +605,12 @@ TEST_CASE("ha: off by default, every key read and checked") {
   CHECK(set.config.ha.group == "pool.a/x");
   CHECK(set.config.ha.lease_ttl_ms == 3000);
   CHECK(set.config.ha.name == "pod-7");
+  CHECK(none.config.ha.peer_restore_timeout_ms == 10'000);
+  const LoadResult never = loadString("ha:\n  peerRestoreTimeout: 0\n", "c.yaml", {});
+  REQUIRE(never.ok);
+  CHECK(never.config.ha.peer_restore_timeout_ms == 0);
+  CHECK_THAT(loadString("ha:\n  peerRestoreTimeout: 11m\n", "c.yaml", {}).error,
+             Catch::Contains("peerRestoreTimeout"));
   CHECK_THAT(loadString("ha:\n  bucket: a.b\n", "c.yaml", {}).error, Catch::Contains("bucket"));
   CHECK_THAT(loadString("ha:\n  group: ''\n", "c.yaml", {}).error, Catch::Contains("empty"));
   CHECK_THAT(loadString("ha:\n  leaseTtl: 500ms\n", "c.yaml", {}).error,

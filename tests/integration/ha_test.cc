@@ -34,12 +34,21 @@ SidecarOptions replicaOptions(const std::string& url, const std::string& name,
 
 struct Replicas {
   Replicas(const std::string& url, int count, const std::string& ttl) {
-    for (int i = 0; i < count; ++i) {
-      names.push_back("r" + std::to_string(i));
-      ports.push_back(findFreePort());
-      processes.push_back(
-          std::make_unique<HttpSidecar>(replicaOptions(url, names.back(), ttl), ports.back()));
-    }
+    for (int i = 0; i < count; ++i) add(url, ttl);
+  }
+  // Starts one more replica, named r<N>; returns its index.
+  std::size_t add(const std::string& url, const std::string& ttl) {
+    names.push_back("r" + std::to_string(names.size()));
+    ports.push_back(findFreePort());
+    processes.push_back(
+        std::make_unique<HttpSidecar>(replicaOptions(url, names.back(), ttl), ports.back()));
+    return processes.size() - 1;
+  }
+  // Waits until replica `i`'s /metrics shows `name` at `value` or more.
+  bool metricReaches(std::size_t i, const std::string& name, double value,
+                     std::chrono::milliseconds timeout) {
+    httplib::Client client = httpClient(ports[i]);
+    return eventually([&] { return metricValue(client, name) >= value; }, timeout);
   }
   // Each replica's own view (work.stats goes to any one of them): for failure messages.
   std::string describe() {
@@ -199,6 +208,59 @@ TEST_CASE("ha: a new leader never names again the unconfirmed steals of the one 
     INFO(id);
     CHECK(old_named.count(id) == 0);
   }
+}
+
+TEST_CASE("ha: a replica that starts beside running ones restores their state from a peer",
+          "[integration][ha]") {
+  TempDir store;
+  NatsServer server(jetStreamArgs(store.path()));
+  REQUIRE(server.running());
+  Replicas replicas(server.url(), 2, "2s");
+  FleetClient fleet(server.url());
+  REQUIRE(fleet.client().subscribe("work.steal"));
+  if (replicas.leader() < 0) FAIL(replicas.describe());
+  // Queued before the third replica starts, on an agent nobody can relieve yet.
+  for (int i = 0; i < 12; ++i) REQUIRE(fleet.assign("busy-1", "busy-1-t" + std::to_string(i)));
+  REQUIRE(fleet.flush());
+  for (std::size_t i = 0; i < 2; ++i) {
+    INFO(replicas.describe());
+    REQUIRE(replicas.metricReaches(i, "wss_tasks_in_flight", 12, std::chrono::seconds(5)));
+  }
+  const auto started = Clock::now();
+  const std::size_t late = replicas.add(server.url(), "2s");
+  INFO(replicas.describe());
+  REQUIRE(replicas.metricReaches(late, "wss_ha_restored_tasks_total", 12, std::chrono::seconds(10)));
+  REQUIRE(replicas.metricReaches(late, "wss_tasks_in_flight", 12, std::chrono::seconds(1)));
+  CHECK(Clock::now() - started < std::chrono::seconds(5));
+  CHECK(replicas.processes[late]->log().find("ha: restored 1 agents, 12 tasks") != std::string::npos);
+
+  // Everyone who heard those tasks queued goes; the late replica steals them.
+  replicas.processes[0]->signal(SIGKILL);
+  replicas.processes[1]->signal(SIGKILL);
+  REQUIRE(fleet.metrics("idle-1", 1.0, {}, "idle"));
+  REQUIRE(fleet.flush());
+  auto steal = fleet.client().waitFor(
+      "work.steal",
+      [](const ReceivedMessage& m) {
+        return json::parse(m.payload)["sourceAgentId"] == "busy-1";
+      },
+      std::chrono::seconds(12));
+  REQUIRE(steal);
+  CHECK(json::parse(steal->payload)["taskIds"][0].get<std::string>().rfind("busy-1-t", 0) == 0);
+}
+
+TEST_CASE("ha: the first replica of a group starts cold at once: nobody to ask",
+          "[integration][ha]") {
+  TempDir store;
+  NatsServer server(jetStreamArgs(store.path()));
+  REQUIRE(server.running());
+  Replicas replicas(server.url(), 1, "2s");
+  INFO(replicas.describe());
+  REQUIRE(replicas.leader() == 0);
+  REQUIRE(replicas.metricReaches(0, "wss_ha_peer_restore_failures_total", 1,
+                                 std::chrono::seconds(5)));
+  CHECK(replicas.processes[0]->log().find("no other replica of the group is running") !=
+        std::string::npos);
 }
 
 TEST_CASE("ha: a leader paused past its lease publishes nothing under its old epoch",
