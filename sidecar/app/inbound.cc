@@ -59,7 +59,8 @@ void Inbound::onEvent(codec::EventKind kind, const std::string& subject,
                    message.payload.size(), decoded.error);
     return;
   }
-  if (queue_.push(InboundEvent{kind, std::move(decoded.event)}) == PushResult::kShed) {
+  if (queue_.push(InboundEvent{kind, std::move(decoded.event), message.age_ms}) ==
+      PushResult::kShed) {
     warnShed(subject);
   }
 }

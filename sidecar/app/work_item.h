@@ -22,6 +22,9 @@ enum class Service : std::uint8_t { kStats, kOperations, kAgents, kBestAgent };
 struct InboundEvent {
   codec::EventKind kind = codec::EventKind::kTaskAssigned;
   core::Event event;
+  // How long before its arrival the event happened: set for events replayed from the state
+  // stream (state.stream), 0 for plain subscriptions. The owner applies it that far back.
+  std::int64_t age_ms = 0;
 };
 
 // A request to answer on `reply`.
