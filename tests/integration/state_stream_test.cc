@@ -244,5 +244,26 @@ TEST_CASE("state stream without JetStream: says so, counts it, and steals on pla
   CHECK(order["targetAgentId"] == "agent-b");
 }
 
+TEST_CASE("state stream absent and createStream false: says so, counts it, plain subscriptions",
+          "[integration][state_stream]") {
+  JetStreamServer js;
+  REQUIRE(js.server.running());
+  SidecarOptions options = SidecarOptions::forServer(js.server.url());
+  options.extra_yaml = "state:\n  stream: NOT_THERE\n";
+  SidecarProcess sidecar(options);
+  FleetClient fleet(js.server.url());
+  REQUIRE(fleet.connected());
+  auto stats = fleet.stats();
+  REQUIRE(stats);
+  INFO(sidecar.log());
+  CHECK((*stats)["stateStreamActive"] == false);
+  CHECK((*stats)["stateStreamUnavailable"] == 1);
+  CHECK_THAT(sidecar.log(), Catch::Contains("stream 'NOT_THERE' does not exist"));
+  CHECK_THAT(sidecar.log(), Catch::Contains("falling back to plain subscriptions"));
+  REQUIRE(fleet.assign("agent-a", task("agent-a", 1)));  // live events still arrive
+  REQUIRE(fleet.flush());
+  CHECK(fleet.waitForStats([](const json& s) { return processed(s) >= 1; }));
+}
+
 }  // namespace
 }  // namespace wss::testing

@@ -204,6 +204,20 @@ TEST_CASE("event_stream: each reason the stream cannot be used is named and coun
     CHECK_THAT(result.error, Catch::Contains("'NOPE' does not exist"));
     CHECK(connection->stats().stream_unavailable == 1);
   }
+  SECTION("not connected (yet)") {
+    config::NatsConfig config;
+    config.url = "nats://127.0.0.1:" + std::to_string(testing::findFreePort());  // nobody there
+    config.connect_timeout_ms = 200;
+    Connection::OpenResult opened = Connection::open(config);
+    REQUIRE(opened.error.empty());
+    REQUIRE_FALSE(opened.connection->connected());
+    Seen seen;
+    const auto result =
+        opened.connection->consumeStream(spec("EVENTS", true), routesTo(seen, kInbound));
+    CHECK(result.problem == StreamProblem::kFailed);
+    CHECK_THAT(result.error, Catch::Contains("not connected"));
+    CHECK(opened.connection->stats().stream_unavailable == 1);
+  }
   SECTION("the stream does not capture every inbound subject") {
     JetStreamServer js;
     REQUIRE(js.server.running());
