@@ -22,6 +22,9 @@ auto fields(const config::HttpConfig& h) { return std::tie(h.enabled, h.listen);
 auto fields(const config::HaConfig& h) {
   return std::tie(h.enabled, h.bucket, h.group, h.lease_ttl_ms, h.name, h.peer_restore_timeout_ms);
 }
+auto fields(const config::StateConfig& s) {
+  return std::tie(s.stream, s.create_stream, s.stream_max_age_ms);
+}
 
 }  // namespace
 
@@ -34,6 +37,7 @@ std::vector<std::string> restartOnlyChanges(const config::Config& before,
   if (fields(before.log) != fields(after.log)) changed.emplace_back("log");
   if (fields(before.http) != fields(after.http)) changed.emplace_back("http");
   if (fields(before.ha) != fields(after.ha)) changed.emplace_back("ha");
+  if (fields(before.state) != fields(after.state)) changed.emplace_back("state");
   if (before.maintenance_interval_ms != after.maintenance_interval_ms) {
     changed.emplace_back("maintenanceInterval");
   }

@@ -139,7 +139,11 @@ void OwnerLoop::handle(const SnapshotRequest& request, core::TimeMs now) {
 }
 
 void OwnerLoop::handle(InboundEvent& event, core::TimeMs now) {
-  const core::Outcome outcome = coordinator_.apply(event.event, now);
+  // A replayed event happened age_ms ago: an agent last heard from 50 minutes back must not
+  // look fresh. Never before an event already applied, so the coordinator's times only grow.
+  const core::TimeMs at = std::max(last_event_ms_, now - event.age_ms);
+  last_event_ms_ = at;
+  const core::Outcome outcome = coordinator_.apply(event.event, at);
   if (core::isRejected(outcome)) {
     const std::string_view why = outcomeText(outcome);
     throttle_.warn(std::string(why), "event from '{}' on '{}' {}",

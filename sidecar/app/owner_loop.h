@@ -1,18 +1,19 @@
 // The owner thread: the only thread that reads or changes the coordinator.
 //
 // It takes batches of work from the EventQueue and, in order: applies fleet events with the
-// time of a monotonic clock, adopts the leader's steal orders heard on work.steal (ha),
-// answers service requests from the state those events left, and reloads the `stealing`
-// section on SIGHUP. Between batches it runs the timers: a
-// reactive decision stealing.reactiveDelay after an event that may make a move worthwhile
-// (events in between coalesce into it), a steal round every stealing.stealInterval (both
-// publish each StealOrder on subjects.workSteal in the configured encoding), maintenance
-// every maintenanceInterval, and a metrics snapshot for /metrics every second. It never
-// blocks on anything but the queue.
+// time of a monotonic clock (less the age of an event replayed from the state stream),
+// adopts the leader's steal orders heard on work.steal (ha), answers service requests from
+// the state those events left, and reloads the `stealing` section on SIGHUP. Between batches
+// it runs the timers: a reactive decision stealing.reactiveDelay after an event that may make
+// a move worthwhile (events in between coalesce into it), a steal round every
+// stealing.stealInterval (both publish each StealOrder on subjects.workSteal in the
+// configured encoding), maintenance every maintenanceInterval, and a metrics snapshot for
+// /metrics every second. It never blocks on anything but the queue.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -110,6 +111,8 @@ class OwnerLoop {
   core::TimeMs next_maintenance_ms_ = 0;
   bool burst_drained_ = true;  // false from a backlog's batch until the queue is short again
   core::TimeMs next_snapshot_ms_ = 0;
+  // The time the last inbound event was applied at (see handle(InboundEvent&)).
+  core::TimeMs last_event_ms_ = std::numeric_limits<core::TimeMs>::min();
 
   std::uint64_t events_processed_ = 0;
   std::uint64_t requests_served_ = 0;

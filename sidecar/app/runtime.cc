@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <exception>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "sidecar/app/app.h"
 #include "sidecar/app/boot_id.h"
@@ -70,7 +72,7 @@ std::optional<int> Runtime::start() {
 std::optional<int> Runtime::serveHttp() {
   if (!config_.http.enabled) return std::nullopt;
   observability::HttpCallbacks callbacks;
-  callbacks.snapshot = [this] { return metrics_.latest(); };
+  callbacks.snapshot = [this] { return withStreamFigures(metrics_.latest()); };
   callbacks.live = [this] { return heartbeat_.alive(clock_.nowMs(), kMaxOwnerSilenceMs); };
   callbacks.ready = [this] {
     const transport::Connection* connection = ready_connection_.load(std::memory_order_acquire);
@@ -145,6 +147,10 @@ std::optional<int> Runtime::subscribe() {
 }
 
 std::optional<int> Runtime::subscribeEvents() {
+  if (!config_.state.stream.empty()) {
+    from_stream_ = consumeStateStream();
+    if (from_stream_) return std::nullopt;
+  }
   const config::SubjectsConfig& s = config_.subjects;
   for (const codec::EventKind kind : kEventKinds) {
     const std::string& subject = subjectOf(s, kind);
@@ -159,7 +165,10 @@ std::optional<int> Runtime::subscribeEvents() {
 }
 
 bool Runtime::restoresFromPeer() const {
-  return config_.ha.enabled && config_.ha.peer_restore_timeout_ms > 0;
+  // With state.stream the replay from the stream is the state: a peer's on top would apply
+  // every event twice.
+  return config_.ha.enabled && config_.ha.peer_restore_timeout_ms > 0 &&
+         config_.state.stream.empty();
 }
 
 void Runtime::restoreFromPeer() {
@@ -195,6 +204,39 @@ std::optional<int> Runtime::subscribeSteals() {
   return std::nullopt;
 }
 
+bool Runtime::consumeStateStream() {
+  // The JetStream API needs the connection up: give a server that is still coming up the
+  // connect timeout. A real wait, so steady_clock (see clock.h).
+  const auto give_up = steady_clock::now() + milliseconds(config_.nats.connect_timeout_ms);
+  while (!connection_->connected() && steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  transport::StreamSpec spec;
+  spec.stream = config_.state.stream;
+  spec.create = config_.state.create_stream;
+  spec.max_age_ms = config_.state.stream_max_age_ms;
+  spec.timeout_ms = std::max<std::int64_t>(config_.nats.connect_timeout_ms, 1000);
+  std::vector<transport::StreamRoute> routes;
+  for (const codec::EventKind kind : kEventKinds) {
+    const std::string& subject = subjectOf(config_.subjects, kind);
+    routes.push_back({subject, inbound_.eventHandler(kind, subject)});
+  }
+  const transport::Connection::StreamResult result =
+      connection_->consumeStream(spec, std::move(routes));
+  if (result.problem == transport::StreamProblem::kNone) {
+    spdlog::info(
+        "state: consuming stream '{}' from its first event (one ordered consumer); "
+        "replayed events are applied at their age",
+        spec.stream);
+    return true;
+  }
+  spdlog::error(
+      "state.stream ({}): {}; falling back to plain subscriptions: a cold start, events "
+      "from before this start are not replayed (stateStreamUnavailable in work.stats)",
+      transport::toString(result.problem), result.error);
+  return false;
+}
+
 std::optional<int> Runtime::subscribeServices() {
   const config::SubjectsConfig& s = config_.subjects;
   for (Service service :
@@ -216,11 +258,12 @@ std::optional<int> Runtime::subscribeServices() {
 void Runtime::announce() const {
   const config::SubjectsConfig& s = config_.subjects;
   spdlog::info(
-      "running: NATS {}, inbound {} {} {} {}{}, steals on '{}' as {} every {} ms{} (stealing {}), "
-      "operation ids '{}-N'",
+      "running: NATS {}, inbound {} {} {} {}{}{}, steals on '{}' as {} every {} ms{} "
+      "(stealing {}), operation ids '{}-N'",
       common::redactUrl(config_.nats.url), s.task_assigned, s.task_completed, s.task_failed,
       s.agent_metrics, s.queue_group.empty() ? "" : " (queue group " + s.queue_group + ")",
-      s.work_steal, codec::contentType(config_.encoding), config_.stealing.steal_interval_ms,
+      from_stream_ ? " from stream '" + config_.state.stream + "'" : "", s.work_steal,
+      codec::contentType(config_.encoding), config_.stealing.steal_interval_ms,
       config_.stealing.reactive
           ? fmt::format(" and within {} ms of a free slot", config_.stealing.reactive_delay_ms)
           : "",
@@ -248,6 +291,20 @@ int Runtime::waitForStop() {
       return kExitRuntimeError;
     }
   }
+}
+
+observability::MetricsSnapshot Runtime::withStreamFigures(
+    observability::MetricsSnapshot snapshot) const {
+  const transport::Connection* connection = ready_connection_.load(std::memory_order_acquire);
+  if (connection == nullptr) return snapshot;
+  // Read at the scrape, from the transport's counters (never a cnats call), so the owner
+  // loop's snapshot need not carry them.
+  const transport::ConnectionStats stats = connection->stats();
+  snapshot.state_stream_active = stats.stream_active;
+  snapshot.state_stream_unavailable = stats.stream_unavailable;
+  snapshot.state_stream_events = stats.stream_events;
+  snapshot.state_stream_unrouted = stats.stream_unrouted;
+  return snapshot;
 }
 
 void Runtime::reportHttpSaturation() {

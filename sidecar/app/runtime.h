@@ -19,11 +19,11 @@
 
 #include "sidecar/app/clock.h"
 #include "sidecar/app/event_queue.h"
-#include "sidecar/ha/leader_elector.h"
 #include "sidecar/app/inbound.h"
 #include "sidecar/app/log_throttle.h"
 #include "sidecar/app/owner_loop.h"
 #include "sidecar/config/config.h"
+#include "sidecar/ha/leader_elector.h"
 #include "sidecar/observability/heartbeat.h"
 #include "sidecar/observability/histogram.h"
 #include "sidecar/observability/http_server.h"
@@ -55,8 +55,9 @@ class Runtime {
   // Starts the owner thread on the queue. After start() succeeded.
   void startOwner();
 
-  // Subscribes to every event subject (in the queue group), work.steal (ha: the leader's
-  // orders, to adopt) and every service subject, confirms the
+  // Subscribes to every event subject (in the queue group), or consumes state.stream (falling
+  // back to the subscriptions when it cannot), work.steal (ha: the leader's orders, to
+  // adopt) and every service subject; confirms the
   // interest with the server when connected, then lets /readyz report the connection.
   // nullopt on success, else kExitRuntimeError (pass it to stop()). After startOwner().
   [[nodiscard]] std::optional<int> subscribe();
@@ -76,6 +77,9 @@ class Runtime {
  private:
   [[nodiscard]] std::optional<int> serveHttp();
   [[nodiscard]] std::optional<int> connect();
+  // state.stream set: consume it instead of the plain event subscriptions (never both, or
+  // each event would be applied twice); false (logged, counted) when it cannot be consumed.
+  [[nodiscard]] bool consumeStateStream();
   [[nodiscard]] std::optional<int> subscribeEvents();
   [[nodiscard]] std::optional<int> subscribeServices();
   // With ha: work.steal, to learn the leader's orders.
@@ -85,6 +89,10 @@ class Runtime {
   [[nodiscard]] bool restoresFromPeer() const;
   void restoreFromPeer();
   [[nodiscard]] std::optional<int> subscribeSnapshots();
+  // `snapshot` with the state stream's figures, read from the connection (zeros before it is
+  // subscribed). Any thread (the HTTP handlers).
+  [[nodiscard]] observability::MetricsSnapshot withStreamFigures(
+      observability::MetricsSnapshot snapshot) const;
   // Warns (rate-limited) when HTTP connections had to wait because every thread was busy.
   void reportHttpSaturation();
 
@@ -116,6 +124,7 @@ class Runtime {
   // With ha: campaigns on the connection's JetStream; stopped (lease handed over) first.
   std::unique_ptr<ha::LeaderElector> elector_;
   std::uint64_t http_queued_reported_ = 0;  // main thread
+  bool from_stream_ = false;                // main thread: the events come from state.stream
   // Holds a reference to the connection, so it is destroyed before it.
   std::optional<OwnerLoop> owner_;
   std::atomic<bool> owner_failed_{false};

@@ -23,6 +23,9 @@ enum class Service : std::uint8_t { kStats, kOperations, kAgents, kBestAgent };
 struct InboundEvent {
   codec::EventKind kind = codec::EventKind::kTaskAssigned;
   core::Event event;
+  // How long before its arrival the event happened: set for events replayed from the state
+  // stream (state.stream), 0 for plain subscriptions. The owner applies it that far back.
+  std::int64_t age_ms = 0;
   std::uint64_t hash = 0;  // snapshot::eventHash of its subject and bytes (ha); else 0
 };
 

@@ -585,6 +585,36 @@ void readHa(const Entry& section, HaConfig& ha) {
                     });
 }
 
+// The `state` section. Returns the line of state.stream (0 when absent) for the cross-check
+// with subjects.queueGroup, which parse() makes once both sections are read.
+int readState(const Entry& section, StateConfig& state) {
+  const auto max_age = [&](const Entry& e) {
+    state.stream_max_age_ms = readDuration(e, kSecond, kMaxDuration);
+  };
+  const Present present = readSection(
+      section, {
+                   {"stream",
+                    [&](const Entry& e) {
+                      state.stream = readString(e);
+                      if (!state.stream.empty()) checkKvName(e, state.stream, "");  // empty: none
+                    }},
+                   {"createStream", [&](const Entry& e) { state.create_stream = readBool(e); }},
+                   {"streamMaxAge", max_age},
+               });
+  if (state.create_stream && state.stream.empty()) {
+    fail(present.at("createStream"), "set without state.stream; name the stream to create");
+  }
+  return present.has("stream") ? present.at("stream").line : 0;
+}
+
+// An ordered consumer hands every event to each replica; a queue group would split them.
+void checkStateWithQueueGroup(const Config& config, std::string_view file, int stream_line) {
+  if (config.state.stream.empty() || config.subjects.queue_group.empty()) return;
+  failAt(file, stream_line,
+         "key 'state.stream': cannot be combined with subjects.queueGroup (the stream gives every "
+         "event to each sidecar; a queue group would split them)");
+}
+
 // yaml-cpp 0.7 (Debian 12) loops for ever, allocating, on a ',' that starts a line or follows
 // a top-level flow collection (jbeder/yaml-cpp#1040, fixed after 0.8.0), and fuzzing found
 // control characters on the same path. Both are invalid YAML anyway: refuse them before
@@ -704,6 +734,7 @@ Config parse(const std::string& yaml, const std::string& name) {
            "expected a map of settings at the top level, got " + describe(root));
   }
   const Entry top{name, "", root, lineOf(root.Mark())};
+  int stream_line = 0;
   (void)readSection(top,
                     {
                         {"nats", [&](const Entry& e) { readNats(e, config.nats); }},
@@ -719,11 +750,13 @@ Config parse(const std::string& yaml, const std::string& name) {
                         {"log", [&](const Entry& e) { readLog(e, config.log); }},
                         {"http", [&](const Entry& e) { readHttp(e, config.http); }},
                         {"ha", [&](const Entry& e) { readHa(e, config.ha); }},
+                        {"state", [&](const Entry& e) { stream_line = readState(e, config.state); }},
                         {"maintenanceInterval",
                          [&](const Entry& e) {
                            config.maintenance_interval_ms = readDuration(e, 1, kMaxDuration);
                          }},
                     });
+  checkStateWithQueueGroup(config, name, stream_line);
   return config;
 }
 

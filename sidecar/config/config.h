@@ -77,6 +77,14 @@ struct HaConfig {
   core::TimeMs peer_restore_timeout_ms = 10'000;
 };
 
+// The fleet's events from a JetStream stream, so a restart resumes the state the fleet built
+// (docs/configuration.md, `state`). Empty `stream`: plain subscriptions, a cold start.
+struct StateConfig {
+  std::string stream;          // a stream capturing the four inbound subjects; empty: none
+  bool create_stream = false;  // create `stream` when absent (limits, file, max age below)
+  core::TimeMs stream_max_age_ms = 3'600'000;  // the created stream keeps events this long
+};
+
 struct Config {
   NatsConfig nats;
   SubjectsConfig subjects;
@@ -85,6 +93,7 @@ struct Config {
   LogConfig log;
   HttpConfig http;
   HaConfig ha;
+  StateConfig state;
   core::TimeMs maintenance_interval_ms = 60000;
   std::string source_file;  // where it was loaded from; empty for defaults
 };

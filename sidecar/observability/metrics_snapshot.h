@@ -133,6 +133,12 @@ struct MetricsSnapshot {
   std::uint64_t event_queue_depth = 0;  // gauge: events waiting for the owner thread
   ShedEvents events_shed;
 
+  // The state stream (state.stream).
+  bool state_stream_active = false;            // gauge: events come from the stream
+  std::uint64_t state_stream_unavailable = 0;  // fell back to plain subscriptions (cold start)
+  std::uint64_t state_stream_events = 0;       // events the stream delivered
+  std::uint64_t state_stream_unrouted = 0;     // on no inbound subject, dropped
+
   BuildInfo build = currentBuildInfo();
 };
 

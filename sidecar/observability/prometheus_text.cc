@@ -304,6 +304,21 @@ void renderNats(std::string& out, const MetricsSnapshot& s) {
   labelled(out, "wss_outbound_shed_total", "kind", "reply", s.outbound_shed.replies);
 }
 
+void renderStateStream(std::string& out, const MetricsSnapshot& s) {
+  gauge(out, "wss_state_stream_active",
+        "1 while the inbound events come from the state.stream JetStream stream, else 0.",
+        s.state_stream_active ? 1 : 0);
+  counter(out, "wss_state_stream_unavailable_total",
+          "Times state.stream could not be consumed (no JetStream, absent, not capturing the "
+          "subjects) and the sidecar subscribed plainly instead: a cold start.",
+          s.state_stream_unavailable);
+  counter(out, "wss_state_stream_events_total",
+          "Inbound messages the state stream delivered, replayed and live.", s.state_stream_events);
+  counter(out, "wss_state_stream_unrouted_total",
+          "Messages of the state stream on a subject no inbound subject covers, dropped.",
+          s.state_stream_unrouted);
+}
+
 }  // namespace
 
 std::string renderPrometheus(const MetricsSnapshot& s) {
@@ -327,6 +342,7 @@ std::string renderPrometheus(const MetricsSnapshot& s) {
   renderAgents(out, s);
   renderHa(out, s);
   renderNats(out, s);
+  renderStateStream(out, s);
   return out;
 }
 

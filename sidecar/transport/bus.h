@@ -39,6 +39,13 @@ struct ConnectionStats {
   std::uint64_t outbound_depth = 0;              // messages waiting for the publisher thread
   std::uint64_t outbound_shed_steal_orders = 0;  // refused: the outbound queue was full
   std::uint64_t outbound_shed_replies = 0;
+  // state.stream (event_stream.h): whether events come from the stream (a gauge); times the
+  // stream could not be consumed (the sidecar then subscribes plainly: a cold start); events
+  // it delivered; and messages on a subject no inbound subject covers, dropped.
+  bool stream_active = false;
+  std::uint64_t stream_unavailable = 0;
+  std::uint64_t stream_events = 0;
+  std::uint64_t stream_unrouted = 0;
 };
 
 // The result of a transport call: ok, or one line saying why not.

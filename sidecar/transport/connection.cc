@@ -67,6 +67,7 @@ Connection::Connection(config::NatsConfig config)
                              for (const auto& subscription : subscriptions_) {
                                dropped += static_cast<std::uint64_t>(subscription->dropped());
                              }
+                             if (stream_) dropped += static_cast<std::uint64_t>(stream_->dropped());
                              dropped_.store(dropped, std::memory_order_relaxed);
                            }}),
       publisher_([this](const OutboundMessage& message) { return publishNow(message); }) {
@@ -170,6 +171,7 @@ Connection::~Connection() {
   {
     std::lock_guard lock(subscriptions_mutex_);
     subscriptions_.clear();
+    stream_.reset();
   }
   natsConnection_Destroy(nc_);
 }
@@ -188,6 +190,25 @@ Status Connection::subscribe(const std::string& subject, const std::string& queu
   }
   std::lock_guard lock(subscriptions_mutex_);
   subscriptions_.push_back(std::move(subscription));
+  return {};
+}
+
+Connection::StreamResult Connection::consumeStream(const StreamSpec& spec,
+                                                   std::vector<StreamRoute> routes) {
+  EventStream::OpenResult opened;
+  if (connected()) {
+    opened = EventStream::open(nc_, spec, std::move(routes), &handler_failures_);
+  } else {
+    opened.problem = StreamProblem::kFailed;
+    opened.error = "stream '" + spec.stream + "': not connected to NATS";
+  }
+  if (opened.problem != StreamProblem::kNone) {
+    stream_unavailable_.fetch_add(1, std::memory_order_relaxed);
+    return {opened.problem, std::move(opened.error)};
+  }
+  spdlog::debug("consuming stream '{}' with an ordered consumer", spec.stream);
+  std::lock_guard lock(subscriptions_mutex_);
+  stream_ = std::move(opened.stream);
   return {};
 }
 
@@ -252,6 +273,13 @@ ConnectionStats Connection::stats() const {
   stats.outbound_depth = publisher_.depth();
   stats.outbound_shed_steal_orders = publisher_.shed(Outbound::kStealOrder);
   stats.outbound_shed_replies = publisher_.shed(Outbound::kReply);
+  stats.stream_unavailable = stream_unavailable_.load(std::memory_order_relaxed);
+  std::lock_guard lock(subscriptions_mutex_);
+  if (stream_) {
+    stats.stream_active = true;
+    stats.stream_events = stream_->delivered();
+    stats.stream_unrouted = stream_->unrouted();
+  }
   return stats;
 }
 
@@ -277,25 +305,38 @@ std::string Connection::connectedUrl() const {
 natsConnection* Connection::native() const { return nc_; }
 
 void Connection::drainSubscriptions(Deadline deadline) {
+  const auto left = [deadline] { return std::max<std::int64_t>(msUntil(deadline), 1); };
   std::vector<Subscription*> started;
+  bool stream_started = false;
   {
     std::lock_guard lock(subscriptions_mutex_);
     for (const auto& subscription : subscriptions_) {
-      Status status = subscription->startDrain(std::max<std::int64_t>(msUntil(deadline), 1));
+      Status status = subscription->startDrain(left());
       if (status.ok) {
         started.push_back(subscription.get());
       } else {
         spdlog::warn("{}", status.error);
       }
     }
+    if (stream_) {
+      Status status = stream_->startDrain(left());
+      stream_started = status.ok;
+      if (!status.ok) spdlog::warn("{}", status.error);
+    }
   }
   for (Subscription* subscription : started) {
-    Status status = subscription->waitDrained(std::max<std::int64_t>(msUntil(deadline), 1));
+    Status status = subscription->waitDrained(left());
+    if (!status.ok) spdlog::warn("{}", status.error);
+  }
+  // The stream is only ever set before this, on this thread: no lock needed to read it.
+  if (stream_started) {
+    Status status = stream_->waitDrained(left());
     if (!status.ok) spdlog::warn("{}", status.error);
   }
   // Whatever could not drain (disconnected, timed out) must not call its handler again.
   std::lock_guard lock(subscriptions_mutex_);
   for (const auto& subscription : subscriptions_) subscription->stop();
+  if (stream_) stream_->stop();
 }
 
 void Connection::stopHelpers(Deadline publish_deadline) {

@@ -28,6 +28,7 @@
 
 #include "sidecar/config/config.h"
 #include "sidecar/transport/bus.h"
+#include "sidecar/transport/event_stream.h"
 #include "sidecar/transport/health_monitor.h"
 #include "sidecar/transport/publisher.h"
 #include "sidecar/transport/subscription.h"
@@ -60,6 +61,18 @@ class Connection final : public Bus {
   // the interest once connected. Main thread, before drainSubscriptions().
   [[nodiscard]] Status subscribe(const std::string& subject, const std::string& queue_group,
                                  MessageHandler handler);
+
+  // Consumes the JetStream stream spec.stream instead of subscribing to the inbound subjects:
+  // one ordered consumer, its messages routed by subject (event_stream.h). Needs a connection
+  // that is up (the JetStream API calls block, each at most spec.timeout_ms). On any problem
+  // nothing is consumed, the problem is counted (stream_unavailable) and returned with one
+  // line naming it; the caller falls back to subscribe(). Main thread, at most once, before
+  // drainSubscriptions().
+  struct StreamResult {
+    StreamProblem problem = StreamProblem::kNone;
+    std::string error;
+  };
+  [[nodiscard]] StreamResult consumeStream(const StreamSpec& spec, std::vector<StreamRoute> routes);
 
   // Bus. Any thread.
   [[nodiscard]] Status publish(Outbound what, const std::string& subject, std::string_view payload,
@@ -115,7 +128,9 @@ class Connection final : public Bus {
   config::NatsConfig config_;
   natsConnection* nc_ = nullptr;
   std::vector<std::unique_ptr<Subscription>> subscriptions_;  // main thread writes
-  mutable std::mutex subscriptions_mutex_;                    // guards reads from others
+  std::unique_ptr<EventStream> stream_;                       // main thread writes
+  mutable std::mutex subscriptions_mutex_;                    // guards reads of both
+  std::atomic<std::uint64_t> stream_unavailable_{0};
 
   std::atomic<bool> closing_{false};
   std::atomic<bool> lost_{false};

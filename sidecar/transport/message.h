@@ -4,6 +4,7 @@
 // destroys as soon as the handler returns. A handler that keeps anything copies it.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 namespace wss::transport {
@@ -13,6 +14,9 @@ struct InboundMessage {
   std::string_view reply;         // empty when the sender expects no reply
   std::string_view content_type;  // the Content-Type header, empty when absent
   std::string_view payload;
+  // How long ago the server stored it, for an event replayed from a stream (event_stream.h);
+  // 0 for a plain subscription's message, which is live.
+  std::int64_t age_ms = 0;
 };
 
 }  // namespace wss::transport

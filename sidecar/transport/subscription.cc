@@ -108,6 +108,11 @@ std::int64_t Subscription::dropped() const {
 void Subscription::onMessage(natsConnection* /*connection*/, natsSubscription* /*sub*/,
                              natsMsg* msg, void* closure) {
   auto* self = static_cast<Subscription*>(closure);
+  callHandler(self->handler_, viewOf(msg), self->handler_failures_, self->subject_);
+  natsMsg_Destroy(msg);
+}
+
+InboundMessage viewOf(natsMsg* msg) {
   InboundMessage view;
   const char* subject = natsMsg_GetSubject(msg);
   const char* reply = natsMsg_GetReply(msg);
@@ -119,16 +124,20 @@ void Subscription::onMessage(natsConnection* /*connection*/, natsSubscription* /
                      ? std::string_view(data, static_cast<std::size_t>(length))
                      : std::string_view();
   view.content_type = contentTypeOf(msg);
+  return view;
+}
+
+void callHandler(const MessageHandler& handler, const InboundMessage& message,
+                 std::atomic<std::uint64_t>* failures, const std::string& subject) {
   try {
-    self->handler_(view);
+    handler(message);
   } catch (const std::exception& e) {
-    self->handler_failures_->fetch_add(1, std::memory_order_relaxed);
-    spdlog::error("handler for '{}' threw: {}", self->subject_, e.what());
+    failures->fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("handler for '{}' threw: {}", subject, e.what());
   } catch (...) {
-    self->handler_failures_->fetch_add(1, std::memory_order_relaxed);
-    spdlog::error("handler for '{}' threw a non-standard exception", self->subject_);
+    failures->fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("handler for '{}' threw a non-standard exception", subject);
   }
-  natsMsg_Destroy(msg);
 }
 
 }  // namespace wss::transport

@@ -21,6 +21,13 @@ namespace wss::transport {
 // counted as a handler failure and logged).
 using MessageHandler = std::function<void(const InboundMessage&)>;
 
+// The view of `msg` a handler gets (age_ms 0): valid until `msg` is destroyed. Any thread.
+[[nodiscard]] InboundMessage viewOf(natsMsg* msg);
+
+// Calls `handler`; a throw is caught, counted in `failures` and logged naming `subject`.
+void callHandler(const MessageHandler& handler, const InboundMessage& message,
+                 std::atomic<std::uint64_t>* failures, const std::string& subject);
+
 class Subscription {
  public:
   Subscription(std::string subject, std::string queue_group, MessageHandler handler,

@@ -203,5 +203,18 @@ TEST_CASE("work.steal orders (ha) are decoded and queued - garbage is counted an
   CHECK(steal->order.task_ids == std::vector<std::string>{"t-1"});
 }
 
+TEST_CASE("an event replayed from the state stream keeps its age through decoding") {
+  Harness h;
+  auto on_assigned = h.inbound.eventHandler(codec::EventKind::kTaskAssigned, "task.assigned");
+  transport::InboundMessage replayed = message(R"({"agentId":"a","taskId":"t-1"})");
+  replayed.age_ms = 3'000'000;  // stored 50 minutes ago
+  on_assigned(replayed);
+  on_assigned(message(R"({"agentId":"a","taskId":"t-2"})"));  // a plain subscription's
+  const auto items = h.drain();
+  REQUIRE(items.size() == 2);
+  CHECK(std::get<InboundEvent>(items[0]).age_ms == 3'000'000);
+  CHECK(std::get<InboundEvent>(items[1]).age_ms == 0);
+}
+
 }  // namespace
 }  // namespace wss::app

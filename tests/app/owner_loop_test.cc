@@ -618,3 +618,63 @@ TEST_CASE("ha: a replica that is restoring refuses to serve, and requests wait f
 
 }  // namespace
 }  // namespace wss::app
+
+namespace wss::app {
+namespace {
+
+// An agent's metrics that happened `age_ms` before they arrived (replayed from the stream).
+WorkItem agedMetrics(const std::string& agent, std::int64_t age_ms) {
+  WorkItem item = testing::metrics(agent, 10);
+  std::get<InboundEvent>(item).age_ms = age_ms;
+  return item;
+}
+
+core::TimeMs lastSeenAgo(Loop& l, const std::string& agent) {
+  const json reply = l.ask(Service::kAgents, R"({"agentId":")" + agent + R"("})");
+  REQUIRE(reply.at("agents").size() == 1);
+  return reply.at("agents")[0].at("lastSeenAgoMs").get<core::TimeMs>();
+}
+
+TEST_CASE("a replayed event is applied at its age - and never before an event already applied") {
+  constexpr core::TimeMs kMinute = 60'000;
+  config::Config c = baseConfig();
+  c.maintenance_interval_ms = 1000 * kMinute;  // nothing forgotten while the ages are read
+  Loop l(c);
+  l.clock.advance(120 * kMinute);
+  l.turn({agedMetrics("old", 50 * kMinute)});
+  CHECK(lastSeenAgo(l, "old") == 50 * kMinute);  // not fresh: heard from 50 minutes ago
+  // Older than the last applied event: applied at that event's time, so times never go back.
+  l.turn({agedMetrics("older", 55 * kMinute)});
+  CHECK(lastSeenAgo(l, "older") == 50 * kMinute);
+  l.turn({agedMetrics("recent", 2 * kMinute), testing::metrics("live", 10)});
+  CHECK(lastSeenAgo(l, "recent") == 2 * kMinute);
+  CHECK(lastSeenAgo(l, "live") == 0);
+  const json old = l.ask(Service::kAgents, R"({"agentId":"old"})");
+  CHECK(old.at("agents")[0].at("stale") == true);  // past stealing.agentTimeout
+}
+
+TEST_CASE("a replayed agent silent for longer than the forget window is forgotten at maintenance") {
+  constexpr core::TimeMs kMinute = 60'000;
+  Loop l;  // maintenance every minute; agents forgotten after 10 x agentTimeout (5 minutes)
+  l.clock.advance(120 * kMinute);
+  l.turn({agedMetrics("gone", 50 * kMinute), agedMetrics("recent", 0)});
+  const json agents = l.ask(Service::kAgents);
+  CHECK(agents.at("totalAgents") == 1);  // the maintenance of this turn dropped "gone"
+  CHECK(agents.at("agents")[0].at("agentId") == "recent");
+}
+
+TEST_CASE("work.stats carries the state stream's figures from the bus") {
+  Loop l;
+  l.bus.stats_.stream_active = true;
+  l.bus.stats_.stream_unavailable = 1;
+  l.bus.stats_.stream_events = 7;
+  l.bus.stats_.stream_unrouted = 2;
+  const json stats = l.ask(Service::kStats);
+  CHECK(stats.at("stateStreamActive") == true);
+  CHECK(stats.at("stateStreamUnavailable") == 1);
+  CHECK(stats.at("stateStreamEvents") == 7);
+  CHECK(stats.at("stateStreamUnrouted") == 2);
+}
+
+}  // namespace
+}  // namespace wss::app

@@ -439,6 +439,9 @@ const std::set<std::string>& allKeys() {
       "ha.leaseTtl",
       "ha.name",
       "ha.peerRestoreTimeout",
+      "state.stream",
+      "state.createStream",
+      "state.streamMaxAge",
       "maintenanceInterval",
   };
   return keys;
@@ -617,6 +620,51 @@ TEST_CASE("ha: off by default, every key read and checked") {
              Catch::Contains("leaseTtl"));
   CHECK_THAT(loadString("ha:\n  name: a b\n", "c.yaml", {}).error, Catch::Contains("name"));
   CHECK_THAT(loadString("ha:\n  leader: x\n", "c.yaml", {}).error, Catch::Contains("leader"));
+}
+
+}  // namespace
+}  // namespace wss::config
+
+namespace wss::config {
+namespace {
+
+TEST_CASE("state: off by default, every key read and checked") {
+  const LoadResult none = loadString("", "c.yaml", {});
+  REQUIRE(none.ok);
+  CHECK(none.config.state.stream.empty());
+  CHECK_FALSE(none.config.state.create_stream);
+  CHECK(none.config.state.stream_max_age_ms == 3'600'000);
+  const LoadResult set = loadString(
+      "state:\n  stream: WSS_EVENTS\n  createStream: true\n  streamMaxAge: 90m\n", "c.yaml", {});
+  REQUIRE(set.ok);
+  CHECK(set.config.state.stream == "WSS_EVENTS");
+  CHECK(set.config.state.create_stream);
+  CHECK(set.config.state.stream_max_age_ms == 90 * 60'000);
+  CHECK(loadString("state:\n  stream: ''\n", "c.yaml", {}).ok);  // empty: no stream
+}
+
+TEST_CASE("state: bad values name the file, the line and the key") {
+  CHECK(loadString("state:\n  stream: a.b\n", "c.yaml", {}).error ==
+        "c.yaml:2: key 'state.stream': 'a.b' may only hold letters, digits, '_', '-'");
+  CHECK_THAT(loadString("state:\n  stream: S\n  streamMaxAge: 500ms\n", "c.yaml", {}).error,
+             Catch::StartsWith("c.yaml:3: key 'state.streamMaxAge': '500ms' is out of range"));
+  CHECK_THAT(loadString("state:\n  createStream: yes please\n", "c.yaml", {}).error,
+             Catch::StartsWith("c.yaml:2: key 'state.createStream': expected true or false"));
+  CHECK(loadString("state:\n  createStream: true\n", "c.yaml", {}).error ==
+        "c.yaml:2: key 'state.createStream': set without state.stream; name the stream to create");
+  CHECK_THAT(loadString("state:\n  snapshots: true\n", "c.yaml", {}).error,
+             Catch::StartsWith("c.yaml:2: key 'state.snapshots': unknown key"));
+}
+
+TEST_CASE("state: a stream and a queue group exclude each other") {
+  const LoadResult both = loadString(
+      "subjects:\n  queueGroup: sidecars\nstate:\n  stream: EVENTS\n", "c.yaml", {});
+  REQUIRE_FALSE(both.ok);
+  CHECK_THAT(both.error, Catch::StartsWith("c.yaml:4: key 'state.stream': cannot be combined "
+                                           "with subjects.queueGroup"));
+  // Either alone is fine.
+  CHECK(loadString("subjects:\n  queueGroup: sidecars\n", "c.yaml", {}).ok);
+  CHECK(loadString("state:\n  stream: EVENTS\n", "c.yaml", {}).ok);
 }
 
 }  // namespace

@@ -78,6 +78,10 @@ TEST_CASE("every figure of the snapshot is reported", "[prometheus_text]") {
   CHECK(contains(text, "wss_nats_reconnects_total 24"));
   CHECK(contains(text, "wss_nats_dropped_messages_total 25"));
   CHECK(contains(text, "wss_event_queue_depth 26"));
+  CHECK(contains(text, "wss_state_stream_active 1"));
+  CHECK(contains(text, "wss_state_stream_unavailable_total 27"));
+  CHECK(contains(text, "wss_state_stream_events_total 28"));
+  CHECK(contains(text, "wss_state_stream_unrouted_total 29"));
 }
 
 TEST_CASE("the steal round histogram has cumulative le buckets", "[prometheus_text]") {
@@ -151,7 +155,7 @@ TEST_CASE("families follow the naming conventions and bounded labels", "[prometh
       }
     }
   }
-  CHECK(typed.size() == 50);  // docs/metrics.md lists each of them
+  CHECK(typed.size() == 54);  // docs/metrics.md lists each of them
 }
 
 }  // namespace

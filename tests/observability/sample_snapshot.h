@@ -35,6 +35,10 @@ inline MetricsSnapshot sampleSnapshot() {
   s.nats_reconnects = 24;
   s.nats_dropped_messages = 25;
   s.event_queue_depth = 26;
+  s.state_stream_active = true;
+  s.state_stream_unavailable = 27;
+  s.state_stream_events = 28;
+  s.state_stream_unrouted = 29;
   s.build = {"1.2.3", "abc123"};
   return s;
 }
