@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -298,6 +299,44 @@ TEST_CASE("docs/metrics.md documents exactly the metrics the sidecar exports", "
     INFO(name);
     CHECK(families.count(name) == 1);
   }
+}
+
+// Every scalar under `node`, by dotted key.
+void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::string, std::string>& out) {
+  if (node.IsMap()) {
+    for (const auto& entry : node) {
+      const std::string key = entry.first.as<std::string>();
+      flatten(entry.second, prefix.empty() ? key : prefix + "." + key, out);
+    }
+  } else if (node.IsScalar()) {
+    out[prefix] = node.as<std::string>();
+  }
+}
+
+TEST_CASE("the ha overlay: 2 dispatcher replicas, JetStream NATS, and the base's config plus ha",
+          "[deploy]") {
+  const fs::path overlay = kRepo / "deploy" / "k8s" / "overlays" / "ha";
+  std::map<std::string, std::string> base;
+  std::map<std::string, std::string> ha;
+  flatten(YAML::LoadFile((kBase / "sidecar.yaml").string()), "", base);
+  flatten(YAML::LoadFile((overlay / "sidecar.yaml").string()), "", ha);
+  CHECK(ha.at("ha.enabled") == "true");
+  for (auto it = ha.begin(); it != ha.end();) {
+    it = it->first.rfind("ha.", 0) == 0 ? ha.erase(it) : std::next(it);
+  }
+  CHECK(ha == base);  // only ha differs
+
+  const auto kustomization = YAML::LoadFile((overlay / "kustomization.yaml").string());
+  CHECK(kustomization["resources"][0].as<std::string>() == "../../base");
+  const auto generator = kustomization["configMapGenerator"][0];
+  CHECK(generator["behavior"].as<std::string>() == "replace");
+  CHECK(generator["name"].as<std::string>() ==
+        YAML::LoadFile((kBase / "kustomization.yaml").string())["configMapGenerator"][0]["name"]
+            .as<std::string>());
+  std::string patches;
+  for (const auto& patch : kustomization["patches"]) patches += patch["patch"].as<std::string>();
+  CHECK(patches.find("value: 2") != std::string::npos);
+  CHECK(patches.find("--jetstream") != std::string::npos);
 }
 
 }  // namespace
