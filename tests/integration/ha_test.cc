@@ -263,6 +263,106 @@ TEST_CASE("ha: the first replica of a group starts cold at once: nobody to ask",
         std::string::npos);
 }
 
+TEST_CASE("ha: two groups side by side each have their own leader, epochs and fleet",
+          "[integration][ha]") {
+  TempDir store;
+  NatsServer server(jetStreamArgs(store.path()));
+  REQUIRE(server.running());
+  // Two pools on one server: their own subjects, their own lease group.
+  const auto pool = [&](const std::string& name, const std::string& group) {
+    SidecarOptions options = SidecarOptions::forServer(server.url());
+    options.extra_yaml = "ha:\n  enabled: true\n  leaseTtl: 2s\n  name: " + name +
+                         "\n  group: " + group + "\nsubjects:\n  taskAssigned: " + group +
+                         ".task.assigned\n  agentMetrics: " + group +
+                         ".agent.metrics\n  workSteal: " + group + ".work.steal\n";
+    return std::make_unique<SidecarProcess>(options);
+  };
+  std::vector<std::unique_ptr<SidecarProcess>> sidecars;
+  sidecars.push_back(pool("a0", "pool-a"));
+  sidecars.push_back(pool("a1", "pool-a"));
+  sidecars.push_back(pool("b0", "pool-b"));
+  for (auto& s : sidecars) {
+    REQUIRE(eventually([&] { return s->log().find("ha: leading group") != std::string::npos ||
+                                    s->log().find("running: ") != std::string::npos; },
+                       std::chrono::seconds(15)));
+  }
+  FleetClient fleet(server.url());
+  REQUIRE(fleet.client().subscribe("pool-a.work.steal"));
+  REQUIRE(fleet.client().subscribe("pool-b.work.steal"));
+  // Each pool's leader wins its own lease (b0 alone in its group), both at epoch >= 1.
+  int leaders_a = 0;
+  REQUIRE(eventually(
+      [&] {
+        leaders_a = 0;
+        for (int i = 0; i < 2; ++i) {
+          leaders_a += sidecars[i]->log().find("ha: leading group 'pool-a'") != std::string::npos;
+        }
+        return leaders_a == 1 &&
+               sidecars[2]->log().find("ha: leading group 'pool-b'") != std::string::npos;
+      },
+      std::chrono::seconds(15)));
+  for (const std::string group : {"pool-a", "pool-b"}) {
+    for (int i = 0; i < 12; ++i) {
+      REQUIRE(fleet.client().publish(group + ".task.assigned",
+                                     R"({"agentId":")" + group + R"(-busy","taskId":")" + group +
+                                         "-t" + std::to_string(i) + R"("})"));
+    }
+    REQUIRE(fleet.client().publish(group + ".agent.metrics",
+                                   R"({"agentId":")" + group + R"(-idle","status":"idle"})"));
+  }
+  REQUIRE(fleet.flush());
+  for (const std::string group : {"pool-a", "pool-b"}) {
+    INFO(group);
+    auto steal = fleet.client().waitFor(
+        group + ".work.steal", [](const ReceivedMessage&) { return true; },
+        std::chrono::seconds(10));
+    REQUIRE(steal);
+  }
+  // No order crosses pools: each names only its own pool's agents and tasks.
+  for (const std::string group : {"pool-a", "pool-b"}) {
+    std::set<std::string> named;
+    for (const ReceivedMessage& m : fleet.client().received(group + ".work.steal")) {
+      const json order = json::parse(m.payload);
+      CHECK(order["sourceAgentId"] == group + "-busy");
+      CHECK(order["targetAgentId"] == group + "-idle");
+      for (const auto& id : order["taskIds"]) CHECK(named.insert(id.get<std::string>()).second);
+    }
+  }
+}
+
+TEST_CASE("ha: after nats-server restarts, one leader steals again and no order is doubled",
+          "[integration][ha]") {
+  TempDir store;
+  NatsServer server(jetStreamArgs(store.path()));
+  REQUIRE(server.running());
+  Replicas replicas(server.url(), 2, "2s");
+  if (replicas.leader() < 0) FAIL(replicas.describe());
+  {
+    FleetClient fleet(server.url());
+    REQUIRE(fleet.client().subscribe("work.steal"));
+    makeWork(fleet, "busy-1", "idle-1");
+    REQUIRE(waitForEpochAbove(fleet, 0, std::chrono::seconds(10)) > 0);
+  }
+  server.stop();  // the JetStream store (leases) survives on disk
+  REQUIRE(server.start());
+  FleetClient fleet(server.url());
+  REQUIRE(fleet.client().subscribe("work.steal"));
+  INFO(replicas.describe());
+  // Both replicas are back once each counts a reconnect.
+  for (std::size_t i = 0; i < 2; ++i) {
+    REQUIRE(replicas.metricReaches(i, "wss_nats_reconnects_total", 1, std::chrono::seconds(15)));
+  }
+  makeWork(fleet, "busy-2", "idle-2");
+  const std::uint64_t epoch = waitForEpochAbove(fleet, 0, std::chrono::seconds(15));
+  REQUIRE(epoch > 0);
+  // Whatever came after the restart: one epoch at a time, no task named twice.
+  std::set<std::string> named;
+  for (const ReceivedMessage& m : fleet.client().received("work.steal")) {
+    const json order = json::parse(m.payload);
+    for (const auto& id : order["taskIds"]) CHECK(named.insert(id.get<std::string>()).second);
+  }
+}
+
 TEST_CASE("ha: a leader paused past its lease publishes nothing under its old epoch",
           "[integration][ha]") {
   TempDir store;
