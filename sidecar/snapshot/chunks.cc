@@ -24,7 +24,7 @@ std::uint32_t crcOf(std::string_view bytes) {
 
 std::vector<std::string> split(std::string_view whole, std::uint64_t transfer,
                                std::size_t max_data) {
-  max_data = std::max<std::size_t>(max_data, 1);
+  max_data = std::max(max_data, kMinPiece);
   const std::size_t count = std::max<std::size_t>(1, (whole.size() + max_data - 1) / max_data);
   const std::uint32_t crc = crcOf(whole);
   std::vector<std::string> out;
@@ -55,7 +55,8 @@ Assembler::Step Assembler::add(std::string_view bytes) {
     return fail("a piece that is not a snapshot chunk");
   }
   if (!started_) {
-    if (chunk.count() == 0 || chunk.total_bytes() > max_bytes_) {
+    if (chunk.count() == 0 || chunk.total_bytes() > max_bytes_ ||
+        chunk.count() > chunk.total_bytes() / kMinPiece + 1) {
       return fail("a transfer of " + std::to_string(chunk.total_bytes()) + " bytes in " +
                   std::to_string(chunk.count()) + " pieces (at most " +
                   std::to_string(max_bytes_) + " bytes)");
@@ -65,24 +66,25 @@ Assembler::Step Assembler::add(std::string_view bytes) {
     count_ = chunk.count();
     total_ = chunk.total_bytes();
     crc_ = chunk.crc32();
-    pieces_.resize(count_);
-    have_.assign(count_, false);
   }
   if (chunk.transfer() != transfer_) return Step::kMore;  // another transfer's: not ours
   if (chunk.count() != count_ || chunk.total_bytes() != total_ || chunk.crc32() != crc_ ||
       chunk.index() >= count_) {
     return fail("pieces that disagree about the transfer");
   }
-  if (have_[chunk.index()]) return Step::kMore;  // a repeat
-  have_[chunk.index()] = true;
-  pieces_[chunk.index()] = std::move(*chunk.mutable_data());
+  if (pieces_.count(chunk.index()) > 0) return Step::kMore;  // a repeat
+  if (chunk.data().size() > total_ - received_bytes_) {
+    return fail("pieces larger than the announced size");
+  }
+  received_bytes_ += chunk.data().size();
+  pieces_.emplace(chunk.index(), std::move(*chunk.mutable_data()));
   return ++received_ == count_ ? finish() : Step::kMore;
 }
 
 Assembler::Step Assembler::finish() {
   whole_.clear();
   whole_.reserve(total_);
-  for (const std::string& piece : pieces_) whole_ += piece;
+  for (const auto& [index, piece] : pieces_) whole_ += piece;
   pieces_.clear();
   if (whole_.size() != total_) return fail("the pieces do not add up to the announced size");
   if (crcOf(whole_) != crc_) return fail("CRC-32 mismatch: the snapshot is corrupt");

@@ -146,6 +146,19 @@ TEST_CASE("a corrupt, disagreeing, oversized or missing piece never assembles") 
     }
   }
   SECTION("not a chunk") { CHECK(assembler.add("\x0a\xff") == Assembler::Step::kFailed); }
+  SECTION("far more pieces than the size allows (fuzzing found it allocating for them)") {
+    v1::Chunk chunk;
+    chunk.set_transfer(42);
+    chunk.set_count(4'160'749'566U);
+    chunk.set_total_bytes(0);
+    CHECK(assembler.add(chunk.SerializeAsString()) == Assembler::Step::kFailed);
+  }
+  SECTION("pieces carrying more than the announced size") {
+    v1::Chunk chunk;
+    REQUIRE(chunk.ParseFromString(pieces[0]));
+    chunk.set_data(std::string(6'000, 'x'));
+    CHECK(assembler.add(chunk.SerializeAsString()) == Assembler::Step::kFailed);
+  }
 }
 
 TEST_CASE("event hashes tell subject from payload and differ for different bytes") {
