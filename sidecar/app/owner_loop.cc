@@ -120,17 +120,17 @@ core::TimeMs OwnerLoop::turn(std::vector<WorkItem>& items) {
 void OwnerLoop::dispatch(WorkItem& item, core::TimeMs now) {
   if (peers_.restoring()) {
     if (peers_.hold(item)) return;
-    for (WorkItem& earlier : peers_.takeReleased()) {
-      std::visit([this, now](auto& work) { handle(work, now); }, earlier);
-    }
+    for (WorkItem& earlier : peers_.takeReleased()) handleItem(earlier, now);
   }
+  handleItem(item, now);
+}
+
+void OwnerLoop::handleItem(WorkItem& item, core::TimeMs now) {
   std::visit([this, now](auto& work) { handle(work, now); }, item);
 }
 
 void OwnerLoop::handle(const PeerSnapshot& fetched, core::TimeMs now) {
-  for (WorkItem& held : peers_.finishRestore(fetched, coordinator_, now)) {
-    std::visit([this, now](auto& work) { handle(work, now); }, held);
-  }
+  for (WorkItem& held : peers_.finishRestore(fetched, coordinator_, now)) handleItem(held, now);
 }
 
 void OwnerLoop::handle(const SnapshotRequest& request, core::TimeMs now) {

@@ -84,6 +84,7 @@ class OwnerLoop {
   void handle(const PeerSnapshot& fetched, core::TimeMs now);
   // Handles one item, or holds it while a peer restore is under way.
   void dispatch(WorkItem& item, core::TimeMs now);
+  void handleItem(WorkItem& item, core::TimeMs now);
   core::TimeMs runTimers(core::TimeMs now);
   void stealRound(core::TimeMs now);
   void react(core::TimeMs now);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "sidecar/app/service_replies.h"
 #include "sidecar/snapshot/chunks.h"
 #include "sidecar/snapshot/snapshot_codec.h"
 
@@ -107,8 +108,7 @@ std::vector<WorkItem> PeerSnapshots::dropCovered(const std::vector<std::uint64_t
 void PeerSnapshots::refuse(const std::string& reply, const std::string& why) {
   ++counts_.serve_failures;
   throttle_.warn("ha: snapshot refused", "ha: not serving a snapshot: {}", why);
-  (void)bus_.publish(transport::Outbound::kReply, reply, R"({"error":")" + why + R"("})",
-                     "application/json");
+  (void)bus_.publish(transport::Outbound::kReply, reply, errorReply(why).body, kReplyContentType);
 }
 
 void PeerSnapshots::serve(const SnapshotRequest& request, const core::Coordinator& coordinator,

@@ -126,6 +126,36 @@ Reply errorReply(std::string_view message) {
   return Reply{false, dump(json{{"error", std::string(message)}})};
 }
 
+namespace {
+
+// work.stats' leadership fields (ha): the role, the term, and the lease, adoption and peer
+// snapshot counters.
+json haStats(const SidecarFigures& figures) {
+  const observability::HaCounts& ha = figures.ha;
+  return {
+      {"role", figures.ha_role},
+      {"epoch", figures.ha_epoch},
+      {"leader", figures.ha_leader.empty() ? json(nullptr) : json(figures.ha_leader)},
+      {"withheldStealOrders", ha.withheld},
+      {"termsWon", ha.terms_won},
+      {"termsLost", ha.terms_lost},
+      {"leaseErrors", ha.lease_errors},
+      {"adoptedSteals", ha.steals_adopted},
+      {"adoptedTasks", ha.tasks_adopted},
+      {"tasksNotAdopted", ha.tasks_not_adopted},
+      {"staleEpochSteals", ha.stale_epoch_steals},
+      {"stealsRejected", ha.steals_rejected},
+      {"peerRestores", ha.peer_restores},
+      {"peerRestoreFailures", ha.peer_restore_failures},
+      {"restoredTasks", ha.restored_tasks},
+      {"overlapDropped", ha.overlap_dropped},
+      {"snapshotsServed", ha.snapshots_served},
+      {"snapshotServeFailures", ha.snapshot_serve_failures},
+  };
+}
+
+}  // namespace
+
 Reply statsReply(const core::Coordinator& coordinator, core::TimeMs now,
                  const SidecarFigures& figures) {
   const core::Stats stats = coordinator.stats(now);
@@ -190,25 +220,8 @@ Reply statsReply(const core::Coordinator& coordinator, core::TimeMs now,
       {"stateStreamUnrouted", figures.connection.stream_unrouted},
       {"stealingEnabled", coordinator.config().enabled},
       {"uptimeMs", figures.uptime_ms},
-      {"role", figures.ha_role},
-      {"epoch", figures.ha_epoch},
-      {"leader", figures.ha_leader.empty() ? json(nullptr) : json(figures.ha_leader)},
-      {"withheldStealOrders", figures.ha.withheld},
-      {"termsWon", figures.ha.terms_won},
-      {"termsLost", figures.ha.terms_lost},
-      {"leaseErrors", figures.ha.lease_errors},
-      {"adoptedSteals", figures.ha.steals_adopted},
-      {"adoptedTasks", figures.ha.tasks_adopted},
-      {"tasksNotAdopted", figures.ha.tasks_not_adopted},
-      {"staleEpochSteals", figures.ha.stale_epoch_steals},
-      {"stealsRejected", figures.ha.steals_rejected},
-      {"peerRestores", figures.ha.peer_restores},
-      {"peerRestoreFailures", figures.ha.peer_restore_failures},
-      {"restoredTasks", figures.ha.restored_tasks},
-      {"overlapDropped", figures.ha.overlap_dropped},
-      {"snapshotsServed", figures.ha.snapshots_served},
-      {"snapshotServeFailures", figures.ha.snapshot_serve_failures},
   };
+  out.update(haStats(figures));
   return Reply{true, dump(out)};
 }
 
