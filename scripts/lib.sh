@@ -115,7 +115,8 @@ wss_untrack() {
 # wss_build DIR JOBS TARGET...: configures DIR (every time: a tree from an older checkout may
 # not know today's targets) with the extra cmake arguments in the array wss_cmake_args, then
 # builds TARGET... (all when none). Quiet; on failure prints the log's tail and exits.
-wss_cmake_args=()
+# Benchmarks and fleet-sim on: scripts/test configures the same build/ without them.
+wss_cmake_args=(-DWSS_BUILD_BENCH=ON)
 wss_build() {
   local dir="$1" jobs="$2" log
   shift 2
