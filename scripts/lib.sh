@@ -171,7 +171,9 @@ wss_nats_server() { command -v nats-server || echo /usr/sbin/nats-server; }
 # time when none is given). Sets nats_pid, nats_port and nats_url (for the caller), or exits
 # when it does not start. The caller stops a server itself with kill and wss_wait (which
 # forgets it), so that cleanup never signals a PID that is no longer ours.
+# Extra arguments for every server it starts go in the array wss_nats_args (e.g. JetStream).
 # shellcheck disable=SC2034
+wss_nats_args=()
 wss_start_nats() {
   local log="$1" port="${2:-}"
   for _ in 1 2 3 4 5; do
@@ -179,7 +181,7 @@ wss_start_nats() {
     if [ -z "$nats_port" ]; then nats_port="$(wss_free_port)" || die "no free loopback port"; fi
     # Something else answering there would pass for our server below.
     if ! wss_port_in_use "$nats_port"; then
-      "$(wss_nats_server)" -a 127.0.0.1 -p "$nats_port" >>"$log" 2>&1 &
+      "$(wss_nats_server)" -a 127.0.0.1 -p "$nats_port" "${wss_nats_args[@]}" >>"$log" 2>&1 &
       nats_pid=$!
       wss_track "$nats_pid"
       if wss_wait_port "$nats_port" 50 "$nats_pid" && kill -0 "$nats_pid" 2>/dev/null; then
