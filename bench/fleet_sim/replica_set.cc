@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/http_probe.h"
@@ -71,6 +73,20 @@ pid_t spawnWithDeathSignal(const std::vector<std::string>& argv,
   sigprocmask(SIG_SETMASK, &none, nullptr);
   execve(args[0], args.data(), envp.data());
   _exit(127);
+}
+
+// The last warning or error in a replica's log (else its last line), for messages.
+std::string lastComplaint(const std::string& path) {
+  std::istringstream lines(testing::readFile(path));
+  std::string line, last, complaint;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    last = line;
+    if (line.find("[warn") != std::string::npos || line.find("[err") != std::string::npos) {
+      complaint = line;
+    }
+  }
+  return complaint.empty() ? last : complaint;
 }
 
 struct Replica {
@@ -217,14 +233,19 @@ struct ReplicaSet::Manager {
       }
     }
     std::uint64_t epoch = 0;
+    bool all_ended = false;
     const auto leads = [&] {
       checkExits();
-      return findLeader(&epoch) >= 0;
+      all_ended = std::none_of(replicas.begin(), replicas.end(),
+                               [](const Replica& r) { return r.pid > 0; });
+      return all_ended || findLeader(&epoch) >= 0;
     };
-    if (!pollUntil(leader_deadline, leads)) {
+    if (!pollUntil(leader_deadline, leads) || all_ended) {
+      const std::string why = (all_ended ? "every replica ended" : "no replica became leader") +
+                              std::string(" (JetStream on?); ") + replicas[0].name +
+                              " said: " + lastComplaint(replicas[0].log_path);
       stopAll();
-      return setPhase(Phase::kFailed,
-                      "no replica became leader (see " + replicas[0].log_path + "; JetStream on?)");
+      return setPhase(Phase::kFailed, why);
     }
     setPhase(Phase::kLeading);
     while (turn()) {
