@@ -46,6 +46,7 @@ std::vector<std::string> childEnvironment() {
 
 std::vector<char*> cStrings(const std::vector<std::string>& strings) {
   std::vector<char*> out;
+  out.reserve(strings.size() + 1);
   for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
   out.push_back(nullptr);
   return out;
@@ -68,9 +69,9 @@ pid_t spawnWithDeathSignal(const std::vector<std::string>& argv,
     dup2(fd, STDOUT_FILENO);
     dup2(fd, STDERR_FILENO);
   }
-  sigset_t none;
+  sigset_t none;  // the child is single-threaded: sigprocmask is its own mask
   sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  sigprocmask(SIG_SETMASK, &none, nullptr);  // NOLINT(concurrency-mt-unsafe)
   execve(args[0], args.data(), envp.data());
   _exit(127);
 }
