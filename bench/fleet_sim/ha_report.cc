@@ -39,14 +39,11 @@ std::optional<double> HaReport::resumeMedianMs() const {
 
 void fillResumes(const FencingCounters& fencing, HaReport* ha) {
   for (auto& kill : ha->kills) {
-    std::uint64_t above = kill.epoch;
-    for (const EpochStart& s : fencing.epoch_starts) {
-      if (s.at_us <= kill.at_us) above = std::max(above, s.epoch);
-    }
-    // Epoch starts are in the order received, each above the one before.
-    const auto next =
-        std::find_if(fencing.epoch_starts.begin(), fencing.epoch_starts.end(),
-                     [&](const EpochStart& s) { return s.epoch > above && s.at_us >= kill.at_us; });
+    // Epoch starts grow in epoch and time, so one received after the kill is also above every
+    // epoch seen before it; above the killed leader's too, or it is that leader's late order.
+    const auto next = std::find_if(
+        fencing.epoch_starts.begin(), fencing.epoch_starts.end(),
+        [&](const EpochStart& s) { return s.epoch > kill.epoch && s.at_us >= kill.at_us; });
     if (next == fencing.epoch_starts.end()) continue;
     kill.resume_ms = static_cast<double>(next->at_us - kill.at_us) / 1000.0;
     kill.new_epoch = next->epoch;

@@ -38,7 +38,7 @@ struct HaReport {
 };
 
 // Fills each kill's resume time from the fleet's epoch starts: the first order received after
-// the kill under an epoch above both the killed leader's and every epoch seen before the kill.
+// the kill under an epoch above the killed leader's (and so above every epoch seen before).
 void fillResumes(const FencingCounters& fencing, HaReport* ha);
 
 [[nodiscard]] nlohmann::json haJson(const HaReport& ha, const FencingCounters& fencing);
