@@ -10,12 +10,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bench/common/nats_client.h"
 #include "bench/fleet_sim/ideal_scheduler.h"
+#include "bench/fleet_sim/replica_set.h"
 #include "bench/fleet_sim/report.h"
 #include "bench/fleet_sim/report_tables.h"
 #include "bench/fleet_sim/scenario.h"
@@ -52,10 +54,23 @@ constexpr const char* kUsage = R"(usage: fleet-sim [options]
                          outage (SIGUSR1, e.g. after a SIGSTOPped server; default 10)
   --wait-for-sidecar S   first wait up to S seconds for a sidecar to answer work.stats;
                          exit 1 if none does
+  --ha-replicas N         ha mode: start N sidecar replicas (ha.enabled) on this NATS server
+                         (it needs JetStream), kill -9 the leader every --kill-leader-every-s
+                         and start it again after --restart-after-s; the report gains an ha
+                         part (kills, resume times, fencing). Without it: no sidecar started
+  --sidecar-bin PATH     the sidecar for --ha-replicas (default: work-stealing-sidecar beside
+                         fleet-sim)
+  --sidecar-config FILE  a base sidecar YAML copied for each replica, with nats.url, ha.enabled,
+                         ha.name and http.listen (a free loopback port) set (default: defaults)
+  --kill-leader-every-s K  kill the leader at K, 2K, ... while at least K of the arrival window
+                         is left (default 10)
+  --restart-after-s R    start a killed leader again R seconds later (default 1)
+  --ha-log-dir DIR       the replicas' configs and logs (default: a temp dir, removed)
   --list                 print the scenarios and exit
   --compare FILE...      print reports (--json-out files of one scenario) side by side, exit
   --summary FILE...      print one line per report, exit
   --worst FILE...        print the worst of several seeds per scenario and run, exit
+  --ha-summary FILE...   print one line per ha report (--ha-replicas runs), exit
 )";
 
 struct Args {
@@ -67,9 +82,30 @@ struct Args {
   std::string latencies_out;
   bool list = false;
   double wait_for_sidecar_s = 0;
-  std::string report_mode;  // "compare", "summary" or "worst": print these reports and exit
+  wss::sim::ReplicaSetOptions ha;  // replicas 0: no ha mode
+  std::string report_mode;         // "compare", "summary", "worst" or "ha-summary": print, exit
   std::vector<std::string> report_files;
 };
+
+// The ha mode's options (replica_set.h); false when `arg` is not one of them.
+bool applyHaOption(const std::string& arg, const std::string& v, wss::sim::ReplicaSetOptions* ha) {
+  if (arg == "--ha-replicas") {
+    ha->replicas = std::stoi(v);
+  } else if (arg == "--sidecar-bin") {
+    ha->sidecar_bin = v;
+  } else if (arg == "--sidecar-config") {
+    ha->base_config = v;
+  } else if (arg == "--kill-leader-every-s") {
+    ha->kill_every_s = std::stod(v);
+  } else if (arg == "--restart-after-s") {
+    ha->restart_after_s = std::stod(v);
+  } else if (arg == "--ha-log-dir") {
+    ha->log_dir = v;
+  } else {
+    return false;
+  }
+  return true;
+}
 
 // Applies one option that takes a value; false and `error` set when it is unknown or bad.
 bool applyValueOption(const std::string& arg, const std::string& v, Args* out, std::string* error) {
@@ -117,7 +153,7 @@ bool applyValueOption(const std::string& arg, const std::string& v, Args* out, s
     out->sim.resync_window_us = static_cast<wss::sim::Us>(std::stod(v) * wss::sim::kUsPerS);
   } else if (arg == "--metrics-interval-ms") {
     out->sim.metrics_interval_us = std::stoll(v) * wss::sim::kUsPerMs;
-  } else {
+  } else if (!applyHaOption(arg, v, &out->ha)) {
     *error = "unknown option " + arg;
     return false;
   }
@@ -131,6 +167,11 @@ bool validArgs(const Args& args, std::string* error) {
     *error =
         "out-of-range --metrics-interval-ms, --grace-s, --failure-rate, "
         "--best-agent-timeout-ms or --resync-window-s";
+    return false;
+  }
+  const auto& ha = args.ha;
+  if (ha.replicas < 0 || ha.replicas > 16 || ha.kill_every_s <= 0 || ha.restart_after_s < 0) {
+    *error = "out-of-range --ha-replicas (0..16), --kill-leader-every-s or --restart-after-s";
     return false;
   }
   return true;
@@ -150,7 +191,8 @@ bool parseArgs(int argc, char** argv, Args* out, std::string* error) {
       out->sim.progress = true;
     } else if (arg == "--resync") {
       out->sim.resync_on_reconnect = true;
-    } else if (arg == "--compare" || arg == "--summary" || arg == "--worst") {
+    } else if (arg == "--compare" || arg == "--summary" || arg == "--worst" ||
+               arg == "--ha-summary") {
       out->report_mode = arg.substr(2);
       out->report_files.assign(argv + i + 1, argv + argc);
       return true;
@@ -185,6 +227,8 @@ int printReports(const Args& args) {
     wss::sim::printComparison(runs, stdout);
   } else if (args.report_mode == "worst") {
     wss::sim::printWorst(runs, stdout);
+  } else if (args.report_mode == "ha-summary") {
+    wss::sim::printHaSummary(runs, stdout);
   } else {
     wss::sim::printSummary(runs, stdout);
   }
@@ -260,19 +304,49 @@ bool writeLatencies(const std::string& file, const wss::sim::Scenario& scenario,
   return static_cast<bool>(out);
 }
 
+int failed(const std::string& error) {
+  std::fprintf(stderr, "fleet-sim: %s\n", error.c_str());
+  return 1;
+}
+
 int cannotWrite(const std::string& file) {
   std::fprintf(stderr, "fleet-sim: cannot write %s\n", file.c_str());
   return 1;
 }
 
-// Connects, runs the scenario, prints and writes the report. The process exit code.
+// The ha mode's replicas, started on `url` before the fleet, with a leader elected; null and
+// `error` set when they do not come up (the ReplicaSet has stopped them).
+std::unique_ptr<wss::sim::ReplicaSet> startReplicas(wss::sim::ReplicaSetOptions options,
+                                                    const std::string& url, std::string* error) {
+  options.nats_url = url;
+  auto replicas = std::make_unique<wss::sim::ReplicaSet>(std::move(options));
+  if (!replicas->start(std::chrono::seconds(30), error)) return nullptr;
+  return replicas;
+}
+
+// Kills at K, 2K, ... from now while at least K of the arrival window is left after the kill,
+// so that every kill is followed by work to steal.
+void scheduleKills(wss::sim::ReplicaSet& replicas, double every_s,
+                   const wss::sim::Scenario& scenario) {
+  using std::chrono::steady_clock;
+  const auto every =
+      std::chrono::duration_cast<steady_clock::duration>(std::chrono::duration<double>(every_s));
+  const auto now = steady_clock::now();
+  replicas.startKilling(now + every,
+                        now + std::chrono::microseconds(scenario.arrivals_end_us) - every);
+}
+
+// Connects, runs the scenario (in ha mode beside its replicas), prints and writes the report.
+// The process exit code.
 int runScenario(Args& args, const wss::sim::Scenario& scenario) {
   const Bars bars{wss::sim::scheduleStealFloor(scenario), wss::sim::scheduleIdeal(scenario)};
   std::string error;
   const auto nats = wss::bench::NatsClient::connect(args.nats_url, "fleet-sim", &error);
-  if (!nats) {
-    std::fprintf(stderr, "fleet-sim: %s\n", error.c_str());
-    return 1;
+  if (!nats) return failed(error);
+  std::unique_ptr<wss::sim::ReplicaSet> replicas;
+  if (args.ha.replicas > 0) {
+    replicas = startReplicas(args.ha, args.nats_url, &error);
+    if (!replicas) return failed(error);
   }
   if (args.wait_for_sidecar_s > 0 && !waitForSidecar(*nats, args)) return 1;
   if (args.sim.label.empty()) {
@@ -282,14 +356,16 @@ int runScenario(Args& args, const wss::sim::Scenario& scenario) {
   if (args.sim.resync_on_reconnect) {
     std::signal(SIGUSR1, [](int) { wss::sim::Simulation::requestResync(); });
   }
-  if (!sim.start(&error)) {
-    std::fprintf(stderr, "fleet-sim: %s\n", error.c_str());
-    return 1;
-  }
+  if (!sim.start(&error)) return failed(error);
   wss::sim::RunReport report;
   std::vector<double> latency;
+  if (replicas) scheduleKills(*replicas, args.ha.kill_every_s, scenario);
   sim.run(&report, &latency);
   fillReport(latency, bars, args, *nats, &report);
+  if (replicas) {
+    report.ha = replicas->finish(sim.startTime());
+    wss::sim::fillResumes(report.fencing, &*report.ha);
+  }
 
   wss::sim::printTable(report, stdout);
   if (!args.json_out.empty() && !writeJson(args.json_out, report)) {

@@ -47,6 +47,12 @@ bool RunReport::goalMet() const {
          p99VsFloor() <= kGoalP99VsFloor && p50VsFloor() <= kGoalP50VsFloor;
 }
 
+bool RunReport::haGoalMet() const {
+  return ha && !ha->kills.empty() && ha->notResumed() == 0 && ha->kills_missed == 0 &&
+         ha->unexpected_exits == 0 && lost == 0 && duplicated == 0 && capability_violations == 0 &&
+         steals.refused_target_incapable == 0;
+}
+
 namespace {
 
 nlohmann::json latencyJson(const LatencySummary& s) {
@@ -119,6 +125,11 @@ nlohmann::json toJson(const RunReport& r) {
       {"goalMet", r.goalMet()},
   };
   j["sidecarStats"] = r.sidecar_stats ? *r.sidecar_stats : nlohmann::json(nullptr);
+  j["fencedOrders"] = r.fencing.fenced_orders;
+  if (r.ha) {
+    j["ha"] = haJson(*r.ha, r.fencing);
+    j["haGoalMet"] = r.haGoalMet();
+  }
   return j;
 }
 
@@ -158,7 +169,8 @@ void printCounts(const RunReport& r, const TableRows& t) {
   t.row("  of which on dead agents", d(r.lost_orphaned));
   t.row("duplicated", d(r.duplicated), 0, 0);
   t.row("capability violations", d(r.capability_violations), 0, 0);
-  t.row("work.steal received", d(st.orders));
+  t.row("work.steal received", d(st.orders + r.fencing.fenced_orders));
+  t.row("  fenced: epoch below the highest", d(r.fencing.fenced_orders));
   t.row("tasks requested", d(st.tasks_requested));
   t.row("  moved", d(st.tasks_moved));
   t.row("  orphans re-homed", d(st.orphans_rehomed));
@@ -200,6 +212,13 @@ void printTable(const RunReport& r, std::FILE* out) {
                "misplaced): %s\n",
                r.p99VsFloor(), r.p50VsFloor(), r.p99VsIdeal(), kGoalP99VsFloor, kGoalP50VsFloor,
                r.goalMet() ? "MET" : "NOT MET");
+  if (r.ha) {
+    printHaTable(*r.ha, r.fencing, out);
+    std::fprintf(out,
+                 "  ha goal (steals resumed after every kill, nothing lost/duplicated/"
+                 "misplaced): %s\n",
+                 r.haGoalMet() ? "MET" : "NOT MET");
+  }
   std::fflush(out);
 }
 

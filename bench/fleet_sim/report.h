@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/fleet_sim/ha_report.h"
+
 namespace wss::sim {
 
 struct LatencySummary {
@@ -22,7 +24,7 @@ struct LatencySummary {
 
 // How the fleet handled the work.steal orders it received.
 struct StealCounters {
-  std::uint64_t orders = 0;             // work.steal messages received and decoded
+  std::uint64_t orders = 0;             // work.steal messages decoded and not fenced
   std::uint64_t undecodable = 0;        // work.steal messages that did not decode
   std::uint64_t count_only_orders = 0;  // taskIds empty, tasksToSteal > 0
   std::uint64_t tasks_requested = 0;    // task ids named (or tasksToSteal in count-only mode)
@@ -34,6 +36,22 @@ struct StealCounters {
   std::uint64_t refused_target_incapable = 0;    // target lacks a required capability
   std::uint64_t refused_source_unknown = 0;
   std::uint64_t refused_same_agent = 0;
+};
+
+// The first order the fleet received under a new highest epoch (ha), at `at_us` of the run.
+struct EpochStart {
+  std::uint64_t epoch = 0;
+  std::int64_t at_us = 0;
+};
+
+// The fleet's fencing (ha): every order below the highest epoch seen is dropped.
+struct FencingCounters {
+  std::uint64_t highest_epoch = 0;
+  std::uint64_t orders_without_epoch = 0;     // epoch 0: a sidecar without ha
+  std::uint64_t fenced_orders = 0;            // dropped: epoch below the highest seen
+  std::uint64_t fenced_would_apply = 0;       // ... of which would have moved a task
+  std::uint64_t fenced_tasks_would_move = 0;  // ... the tasks they would have moved
+  std::vector<EpochStart> epoch_starts;       // in the order received
 };
 
 // How a best-agent dispatcher's work.bestAgent requests went (all zero in naive mode).
@@ -75,6 +93,7 @@ struct RunReport {
   std::uint64_t resyncs = 0;          // state re-published after NATS came back (--resync)
   std::uint32_t max_queue_depth = 0;  // deepest agent queue seen
   StealCounters steals;
+  FencingCounters fencing;
   BestAgentCounters best_agent;
   LatencySummary latency;
 
@@ -84,6 +103,7 @@ struct RunReport {
   LatencySummary ideal;
 
   std::optional<nlohmann::json> sidecar_stats;  // the work.stats reply at the end, if any
+  std::optional<HaReport> ha;                   // with --ha-replicas only
 
   // The goal: p99 <= kGoalP99VsFloor x the floor's p99, p50 <= kGoalP50VsFloor x the floor's
   // p50, and nothing lost, duplicated, run without a capability or refused for lacking one.
@@ -91,6 +111,9 @@ struct RunReport {
   [[nodiscard]] double p99VsFloor() const;
   [[nodiscard]] double p50VsFloor() const;
   [[nodiscard]] double p99VsIdeal() const;  // information: the floor->ideal gap is placement
+  // The ha goal (issue 9): at least one kill, steals resumed after every kill under a higher
+  // epoch, no kill missed, no replica ended by itself, nothing lost, duplicated or misplaced.
+  [[nodiscard]] bool haGoalMet() const;
 };
 
 [[nodiscard]] nlohmann::json toJson(const RunReport& report);

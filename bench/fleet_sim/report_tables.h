@@ -19,5 +19,8 @@ void printSummary(const std::vector<nlohmann::json>& runs, std::FILE* out);
 // p99 / floor p99 and p50 / floor p50, the totals of lost, duplicated and misplaced tasks
 // (violations plus steals refused for a capability), and whether every seed met the goal.
 void printWorst(const std::vector<nlohmann::json>& runs, std::FILE* out);
+// One line per ha run (--ha-replicas): kills, resume times, lost / duplicated / misplaced,
+// fenced orders and the ha goal. Reports without an ha part are skipped.
+void printHaSummary(const std::vector<nlohmann::json>& runs, std::FILE* out);
 
 }  // namespace wss::sim

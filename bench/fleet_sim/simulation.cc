@@ -58,6 +58,7 @@ struct TimedEvent {
 struct InboxItem {
   bool ok = false;
   core::StealOrder order;
+  std::chrono::steady_clock::time_point received;  // stamped by the cnats callback
 };
 
 std::optional<TaskIndex> parseTaskId(const std::string& id) {
@@ -450,95 +451,155 @@ struct Simulation::State {
     place(task, to, now);  // publishes task.assigned for the target: the confirmation
   }
 
+  // What an order would do, decided before anything moves: applySteal() carries it out, a
+  // fenced order is only measured by it.
+  struct StealPlan {
+    std::uint64_t named = 0;        // task ids named, or tasksToSteal in count-only mode
+    const char* refusal = nullptr;  // the whole order refused: its outcome; else null
+    std::uint64_t* refusal_counter = nullptr;
+    std::size_t src = 0;
+    std::size_t dst = 0;
+    std::vector<TaskIndex> moves;
+    std::uint64_t not_queued = 0;
+    std::uint64_t incapable = 0;
+  };
+
+  StealPlan planSteal(const core::StealOrder& order) {
+    auto& st = figures.steals;
+    StealPlan plan;
+    const bool count_only = order.task_ids.empty();
+    plan.named = count_only ? order.tasks_to_steal : order.task_ids.size();
+    const auto src_it = agent_index.find(order.source_agent_id);
+    const auto dst_it = agent_index.find(order.target_agent_id);
+    if (src_it == agent_index.end()) {
+      plan.refusal = "source-unknown";
+      plan.refusal_counter = &st.refused_source_unknown;
+    } else if (dst_it != agent_index.end() && dst_it->second == src_it->second) {
+      plan.refusal = "same-agent";
+      plan.refusal_counter = &st.refused_same_agent;
+    } else if (dst_it == agent_index.end() || !agents[dst_it->second].alive()) {
+      plan.refusal = "target-unavailable";
+      plan.refusal_counter = &st.refused_target_unavailable;
+    }
+    if (plan.refusal != nullptr) return plan;
+    plan.src = src_it->second;
+    plan.dst = dst_it->second;
+    if (count_only) {
+      planCountOnly(&plan);
+    } else {
+      planNamed(order.task_ids, &plan);
+    }
+    return plan;
+  }
+
+  [[nodiscard]] bool movable(TaskIndex t, std::size_t src) const {
+    const TaskRun& run = tasks[t];
+    const TaskState waiting = agents[src].alive() ? TaskState::kQueued : TaskState::kOrphaned;
+    return run.agent == src && run.state == waiting;
+  }
+
+  void planNamed(const std::vector<std::string>& ids, StealPlan* plan) const {
+    for (const auto& id : ids) {
+      const auto t = parseTaskId(id);
+      if (!t || *t >= tasks.size() || !movable(*t, plan->src) ||
+          std::find(plan->moves.begin(), plan->moves.end(), *t) != plan->moves.end()) {
+        ++plan->not_queued;
+      } else if (!agents[plan->dst].canRun(scenario.tasks[*t].required_capabilities)) {
+        ++plan->incapable;
+      } else {
+        plan->moves.push_back(*t);
+      }
+    }
+  }
+
+  // Count-only: the newest waiting tasks the target can run.
+  void planCountOnly(StealPlan* plan) const {
+    std::vector<TaskIndex> candidates;
+    if (agents[plan->src].alive()) {
+      candidates.assign(agents[plan->src].queue().rbegin(), agents[plan->src].queue().rend());
+    } else {
+      candidates.assign(orphans[plan->src].rbegin(), orphans[plan->src].rend());
+    }
+    for (const TaskIndex t : candidates) {
+      if (plan->moves.size() >= plan->named) break;
+      if (agents[plan->dst].canRun(scenario.tasks[t].required_capabilities)) {
+        plan->moves.push_back(t);
+      }
+    }
+    plan->not_queued = plan->named - plan->moves.size();
+  }
+
+  void logSteal(const core::StealOrder& order, const StealPlan& plan, std::uint64_t moved,
+                const char* outcome, Us now) {
+    if (!steals_log.is_open()) return;
+    const auto load = [&](const std::string& id) -> long {
+      const auto it = agent_index.find(id);
+      if (it == agent_index.end()) return -1;
+      const Agent& a = agents[it->second];
+      return static_cast<long>(a.queue().size() + a.running());
+    };
+    char line[512];
+    std::snprintf(
+        line, sizeof line,
+        R"({"tMs":%.1f,"op":"%s","source":"%s","target":"%s","named":%llu,)"
+        R"("moved":%llu,"sourceLoadAfter":%ld,"targetLoadAfter":%ld,)"
+        R"("outcome":"%s","epoch":%llu,"reason":"%s"})",
+        static_cast<double>(now) / kUsPerMs, order.operation_id.c_str(),
+        order.source_agent_id.c_str(), order.target_agent_id.c_str(),
+        static_cast<unsigned long long>(plan.named), static_cast<unsigned long long>(moved),
+        load(order.source_agent_id), load(order.target_agent_id), outcome,
+        static_cast<unsigned long long>(order.epoch), order.reason.substr(0, 120).c_str());
+    steals_log << line << std::endl;  // whole lines as they happen, for whoever tails it
+  }
+
   void applySteal(const core::StealOrder& order, Us now) {
     auto& st = figures.steals;
     ++st.orders;
-    const bool count_only = order.task_ids.empty();
-    const std::uint64_t named = count_only ? order.tasks_to_steal : order.task_ids.size();
-    if (count_only) ++st.count_only_orders;
-    st.tasks_requested += named;
-    std::uint64_t moved = 0;
-    const auto log = [&](const char* outcome) {
-      if (!steals_log.is_open()) return;
-      const auto src = agent_index.find(order.source_agent_id);
-      const auto dst = agent_index.find(order.target_agent_id);
-      const auto load = [&](auto it) -> long {
-        if (it == agent_index.end()) return -1;
-        const Agent& a = agents[it->second];
-        return static_cast<long>(a.queue().size() + a.running());
-      };
-      char line[512];
-      std::snprintf(line, sizeof line,
-                    R"({"tMs":%.1f,"op":"%s","source":"%s","target":"%s","named":%llu,)"
-                    R"("moved":%llu,"sourceLoadAfter":%ld,"targetLoadAfter":%ld,)"
-                    R"("outcome":"%s","reason":"%s"})",
-                    static_cast<double>(now) / kUsPerMs, order.operation_id.c_str(),
-                    order.source_agent_id.c_str(), order.target_agent_id.c_str(),
-                    static_cast<unsigned long long>(named), static_cast<unsigned long long>(moved),
-                    load(src), load(dst), outcome, order.reason.substr(0, 120).c_str());
-      steals_log << line << '\n';
-    };
+    if (order.task_ids.empty()) ++st.count_only_orders;
+    const StealPlan plan = planSteal(order);
+    st.tasks_requested += plan.named;
+    if (plan.refusal != nullptr) {
+      *plan.refusal_counter += plan.named;
+      return logSteal(order, plan, 0, plan.refusal, now);
+    }
+    st.refused_not_queued += plan.not_queued;
+    st.refused_target_incapable += plan.incapable;
+    for (const TaskIndex t : plan.moves) moveTask(t, plan.src, plan.dst, now);
+    const std::uint64_t moved = plan.moves.size();
+    logSteal(order, plan, moved,
+             moved == plan.named ? "moved"
+             : moved > 0         ? "partly-moved"
+                                 : "refused",
+             now);
+  }
 
-    const auto src_it = agent_index.find(order.source_agent_id);
-    if (src_it == agent_index.end()) {
-      st.refused_source_unknown += named;
-      return log("source-unknown");
+  // The fleet's side of fencing (docs/high-availability.md): an order under an epoch below
+  // the highest seen comes from a deposed leader and is dropped; true when `item` is one.
+  // Epochs 0 (no ha) never fence one another. Also notes the first order of each new epoch,
+  // received at `received_us`, for the ha report's resume times.
+  bool fence(const InboxItem& item, Us received_us, Us now) {
+    auto& f = figures.fencing;
+    const std::uint64_t epoch = item.order.epoch;
+    if (epoch > f.highest_epoch) {
+      f.highest_epoch = epoch;
+      f.epoch_starts.push_back(EpochStart{epoch, received_us});
     }
-    const auto dst_it = agent_index.find(order.target_agent_id);
-    if (dst_it != agent_index.end() && dst_it->second == src_it->second) {
-      st.refused_same_agent += named;
-      return log("same-agent");
+    if (epoch == 0) ++f.orders_without_epoch;
+    if (epoch >= f.highest_epoch) return false;
+    ++f.fenced_orders;
+    const StealPlan plan = planSteal(item.order);
+    if (plan.refusal == nullptr && !plan.moves.empty()) {
+      ++f.fenced_would_apply;
+      f.fenced_tasks_would_move += plan.moves.size();
     }
-    if (dst_it == agent_index.end() || !agents[dst_it->second].alive()) {
-      st.refused_target_unavailable += named;
-      return log("target-unavailable");
-    }
-    const std::size_t src = src_it->second;
-    const std::size_t dst = dst_it->second;
-    const bool source_dead = !agents[src].alive();
-    const auto movable = [&](TaskIndex t) {
-      const TaskRun& run = tasks[t];
-      return run.agent == src &&
-             run.state == (source_dead ? TaskState::kOrphaned : TaskState::kQueued);
-    };
-
-    if (!count_only) {
-      for (const auto& id : order.task_ids) {
-        const auto t = parseTaskId(id);
-        if (!t || *t >= tasks.size() || !movable(*t)) {
-          ++st.refused_not_queued;
-          continue;
-        }
-        if (!agents[dst].canRun(scenario.tasks[*t].required_capabilities)) {
-          ++st.refused_target_incapable;
-          continue;
-        }
-        moveTask(*t, src, dst, now);
-        ++moved;
-      }
-      return log(moved == named ? "moved" : moved > 0 ? "partly-moved" : "refused");
-    }
-
-    // Count-only: the newest waiting tasks the target can run.
-    std::vector<TaskIndex> candidates;
-    if (source_dead) {
-      candidates.assign(orphans[src].rbegin(), orphans[src].rend());
-    } else {
-      candidates.assign(agents[src].queue().rbegin(), agents[src].queue().rend());
-    }
-    for (const TaskIndex t : candidates) {
-      if (moved >= named) break;
-      if (!agents[dst].canRun(scenario.tasks[t].required_capabilities)) continue;
-      moveTask(t, src, dst, now);
-      ++moved;
-    }
-    st.refused_not_queued += named - moved;
-    return log(moved == named ? "moved" : moved > 0 ? "partly-moved" : "refused");
+    logSteal(item.order, plan, 0, "fenced", now);
+    return true;
   }
 
   static void onSteal(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg,
                       void* closure) {
     auto* self = static_cast<State*>(closure);
+    const auto received = std::chrono::steady_clock::now();
     const std::string_view payload(natsMsg_GetData(msg),
                                    static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
     const codec::Encoding enc = codec::detectEncoding(bench::contentTypeOf(msg), payload);
@@ -546,7 +607,7 @@ struct Simulation::State {
     natsMsg_Destroy(msg);
     {
       const std::lock_guard lock(self->inbox_mutex);
-      self->inbox.push_back(InboxItem{decoded.ok, std::move(decoded.order)});
+      self->inbox.push_back(InboxItem{decoded.ok, std::move(decoded.order), received});
     }
     self->inbox_cv.notify_one();
   }
@@ -562,6 +623,9 @@ struct Simulation::State {
         ++figures.steals.undecodable;
         continue;
       }
+      const Us received_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(item.received - t0).count();
+      if (fence(item, received_us, now)) continue;
       applySteal(item.order, now);
     }
   }
@@ -576,6 +640,8 @@ Simulation::~Simulation() {
     natsSubscription_Destroy(state_->steal_sub);
   }
 }
+
+std::chrono::steady_clock::time_point Simulation::startTime() const { return state_->t0; }
 
 void Simulation::requestResync() { g_resync_requested.store(true); }
 

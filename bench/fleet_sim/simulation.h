@@ -9,6 +9,7 @@
 // hands over through a small inbox.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -57,6 +58,9 @@ class Simulation {
   // Runs the scenario to its end (blocking, real time) and fills the run's figures in
   // `report`; `latency_ms` gets each task's arrival -> first completion, -1 when lost.
   void run(RunReport* report, std::vector<double>* latency_ms);
+
+  // The run's time zero, which the report's times count from; set when run() starts.
+  [[nodiscard]] std::chrono::steady_clock::time_point startTime() const;
 
   // Asks for a resync at the next turn of the loop (resync_on_reconnect only). Any thread,
   // async-signal-safe.
