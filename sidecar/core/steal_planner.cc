@@ -67,27 +67,67 @@ void StealPlanner::rekey(AgentIndex index, const Agent& agent, const CapabilityS
   } else {
     sources_.erase(index);
   }
-  if (index < group_of_agent_.size() &&
-      (group_of_agent_[index] != keys.group || isSaturated(index) != keys.saturated)) {
-    leaveGroup(index);
-  }
+  if (index < group_of_agent_.size() && group_of_agent_[index] != keys.group) leaveGroup(index);
   if (keys.group == kNoGroup) return;
   if (index >= group_of_agent_.size()) {
     group_of_agent_.resize(index + 1, kNoGroup);
     saturated_.resize(index + 1, false);
   }
   Group& group = groups_[keys.group];
-  TargetHeap& heap = keys.saturated ? group.saturated : group.targets;
-  if (!keys.saturated && !heap.contains(index)) ++targets_;
-  heap.upsert(keys.target);
+  if (keys.saturated) {
+    if (group.targets.contains(index)) {
+      group.targets.erase(index);
+      --targets_;
+    }
+  } else {
+    if (!group.targets.contains(index)) ++targets_;
+    group.targets.upsert(keys.target);
+  }
   group_of_agent_[index] = keys.group;
   saturated_[index] = keys.saturated;
+  markSaturatedDirty(index);  // its saturated entry waits for a request (see the header)
+}
+
+void StealPlanner::markSaturatedDirty(AgentIndex index) {
+  if (index >= is_saturated_dirty_.size()) is_saturated_dirty_.resize(index + 1, false);
+  if (is_saturated_dirty_[index]) return;
+  is_saturated_dirty_[index] = true;
+  saturated_dirty_.push_back(index);
+}
+
+void StealPlanner::settleSaturated(const AgentTable& agents, const CapabilitySets& sets,
+                                   const LoadModel& model) {
+  // Long without a request, most agents changed: heapify anew, O(n), as refresh does.
+  if (saturated_dirty_.size() * kRebuildShare > agents.live()) {
+    rebuild(agents, sets, model);
+    return;
+  }
+  for (AgentIndex index : saturated_dirty_) {
+    is_saturated_dirty_[index] = false;
+    const std::uint32_t group = group_of_agent_[index];
+    if (group == kNoGroup) continue;  // it left its group, entries and all
+    if (!saturated_[index]) {
+      groups_[group].saturated.erase(index);
+      continue;
+    }
+    // Its figures now; keysOf may add a group, so no Group& is held across it.
+    const Keys keys = keysOf(index, agents[index], sets, model);
+    if (keys.group != group || !keys.saturated) {
+      groups_[group].saturated.erase(index);
+      touch(index);  // changed since its re-key: the next refresh places it
+      continue;
+    }
+    groups_[group].saturated.upsert(keys.target);
+  }
+  saturated_dirty_.clear();
 }
 
 void StealPlanner::rebuild(const AgentTable& agents, const CapabilitySets& sets,
                            const LoadModel& model) {
   for (AgentIndex index : dirty_) is_dirty_[index] = false;
   dirty_.clear();
+  for (AgentIndex index : saturated_dirty_) is_saturated_dirty_[index] = false;
+  saturated_dirty_.clear();  // every saturated heap is built anew below
   sources_.clear();
   for (Group& group : groups_) {
     group.targets.clear();
@@ -119,9 +159,8 @@ void StealPlanner::rebuild(const AgentTable& agents, const CapabilitySets& sets,
 void StealPlanner::leaveGroup(AgentIndex index) {
   if (index >= group_of_agent_.size() || group_of_agent_[index] == kNoGroup) return;
   Group& group = groups_[group_of_agent_[index]];
-  if (isSaturated(index)) {
-    group.saturated.erase(index);
-  } else if (group.targets.contains(index)) {
+  group.saturated.erase(index);
+  if (group.targets.contains(index)) {
     group.targets.erase(index);
     --targets_;
   }
@@ -136,12 +175,12 @@ std::uint32_t StealPlanner::groupOf(SetId capabilities, const CapabilitySets& se
     if (free_groups_.empty()) {
       it->second = static_cast<std::uint32_t>(groups_.size());
       groups_.push_back(
-          {capabilities, scarcity, TargetHeap(&target_pos_), TargetHeap(&target_pos_)});
+          {capabilities, scarcity, TargetHeap(&target_pos_), TargetHeap(&saturated_pos_)});
     } else {
       it->second = free_groups_.back();
       free_groups_.pop_back();
       groups_[it->second] = {capabilities, scarcity, TargetHeap(&target_pos_),
-                             TargetHeap(&target_pos_)};
+                             TargetHeap(&saturated_pos_)};
     }
     covering_.clear();  // a new group may cover needs seen before
   }
@@ -264,16 +303,39 @@ const StealPlanner::TargetEntry* StealPlanner::freshTop(TargetHeap& heap, const 
   return heap.empty() ? nullptr : &heap.top();
 }
 
+const StealPlanner::TargetEntry* StealPlanner::freshSaturatedTop(Group& group,
+                                                                const LoadModel& model) {
+  TargetHeap& heap = group.saturated;
+  while (!heap.empty()) {
+    const AgentIndex agent = heap.top().agent;
+    if (!isSaturated(agent)) {
+      heap.erase(agent);  // below its cap since: its target entry is the current one
+    } else if (model.now() > heap.top().stale_at) {
+      leaveGroup(agent);
+    } else {
+      return &heap.top();
+    }
+  }
+  return nullptr;
+}
+
 std::optional<Receiver> StealPlanner::bestReceiver(std::optional<SetId> need,
                                                    const std::vector<std::string>& names,
                                                    const AgentTable& agents,
                                                    const CapabilitySets& sets,
                                                    const LoadModel& model) {
-  refresh(agents, sets, model);
+  // Settling may find an agent changed since its re-key (touched): a second pass places it.
+  for (int pass = 0; pass < 2; ++pass) {
+    refresh(agents, sets, model);
+    settleSaturated(agents, sets, model);
+  }
   const TargetEntry* best = nullptr;
   const auto consider = [&](Group& group) {
-    for (TargetHeap* heap : {&group.targets, &group.saturated}) {
-      const TargetEntry* top = freshTop(*heap, model);
+    // Targets first: what freshSaturatedTop drops is never in the target heap (a saturated
+    // agent is in none, a stale entry's agent stays), so `below_cap` stays valid.
+    const TargetEntry* below_cap = freshTop(group.targets, model);
+    const TargetEntry* at_cap = freshSaturatedTop(group, model);
+    for (const TargetEntry* top : {below_cap, at_cap}) {
       if (top != nullptr && (best == nullptr || TargetFirst{}(*top, *best))) best = top;
     }
   };

@@ -263,6 +263,46 @@ TEST_CASE("bestAgent: a fast agent with a queue beats a slow idle one, and follo
   REQUIRE(f.coordinator.bestAgent({"cuda"}, f.now));
 }
 
+// The saturated heaps are settled only when a request needs them (steal_planner.h): an agent
+// that went past its cap, below it and back, or whose load changed at its cap, must be
+// answered as a full rebuild of the heaps (a reload re-keys every agent) would answer it.
+TEST_CASE("bestAgent: agents at their cap are ranked by their load as of the request") {
+  Fleet f;
+  std::vector<std::string> fleet{"a", "b"};
+  // Far behind, and enough of them that two changed agents are re-keyed one by one (a
+  // decision rebuilds the heaps when more than 1 in 8 changed).
+  for (int i = 0; i < 30; ++i) fleet.push_back("filler-" + std::to_string(i));
+  for (const std::string& agent : fleet) {
+    for (int i = 0; i < 10; ++i) {
+      f.assign(agent, agent + "-warm-" + std::to_string(i));
+      f.complete(agent, agent + "-warm-" + std::to_string(i), 100);
+    }
+    if (agent.rfind("filler", 0) == 0) f.load(agent, 1'000, agent + "-q");
+  }
+  const auto best = [&] {
+    auto answer = f.coordinator.bestAgent({}, f.now);
+    REQUIRE(answer);
+    f.coordinator.reconfigure(f.coordinator.config());  // every agent re-keyed anew
+    auto rebuilt = f.coordinator.bestAgent({}, f.now);
+    REQUIRE(rebuilt);
+    CHECK(rebuilt->agent_id == answer->agent_id);
+    CHECK(rebuilt->expected_start_ms == Approx(answer->expected_start_ms));
+    return answer->agent_id;
+  };
+  f.load("a", 20, "a-q");
+  f.load("b", 25, "b-q");  // both past their cap
+  CHECK(best() == "a");
+  f.load("a", 40, "a-more");  // still at its cap, later now
+  CHECK(best() == "b");
+  for (int i = 0; i < 25; ++i) f.complete("b", "b-q-" + std::to_string(i), 100);
+  CHECK(best() == "b");  // below its cap: a target again
+  f.load("b", 200, "b-more");  // past its cap again, far later than "a"
+  CHECK(best() == "a");
+  for (int i = 0; i < 20; ++i) f.complete("a", "a-q-" + std::to_string(i), 100);
+  for (int i = 0; i < 40; ++i) f.complete("a", "a-more-" + std::to_string(i), 100);
+  CHECK(best() == "a");
+}
+
 TEST_CASE("agents() lists sorted by id and honours the limit") {
   Fleet f;
   f.metrics("c", 0);
