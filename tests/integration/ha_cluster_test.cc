@@ -350,7 +350,8 @@ TEST_CASE("ha-cluster: kill -9 of the leader mid-steal: a higher epoch steals wi
   const long long failover_ms = msSince(killed);
   INFO(replicas.describe());
   REQUIRE(next > first);
-  INFO("failover " << failover_ms << " ms");
+  WARN("first steal of epoch " << next << " " << failover_ms << " ms after the kill of epoch "
+                                << first << "'s leader");
   CHECK(failover_ms <= 2 * kTtl.count());
   CHECK(fleet.fenced().empty());  // nothing from the deposed epoch after the new one
   checkBooks(fleet, replicas);
@@ -426,10 +427,39 @@ TEST_CASE("ha-cluster: kill -9 of the server leading the lease stream: stealing 
   const long long resumed_ms = msSince(killed);
   INFO(replicas.describe());
   REQUIRE(later >= first);
-  INFO("steals resumed " << resumed_ms << " ms after the kill, epoch " << first << " -> "
-                         << later);
   // Orders a deposed leader had buffered may arrive late: fenced off, never applied.
-  INFO("fenced: " << fleet.fenced().size());
+  WARN("steals resumed " << resumed_ms << " ms after the kill of stream leader "
+                         << *stream_leader << " (now " << *next_leader << "), epoch " << first
+                         << " -> " << later << ", " << fleet.fenced().size() << " fenced");
+  checkBooks(fleet, replicas);
+}
+
+TEST_CASE("ha-cluster: the lease stream's leader moves: the leader keeps its term",
+          "[integration][ha]") {
+  ClusterUp up;
+  ClusterReplicas replicas(up.cluster.urls(), 3);
+  FencingFleet fleet(up.cluster.server(0).url());
+  if (!replicas.ready()) FAIL(replicas.describe());
+  makeWork(fleet, "a");
+  const std::uint64_t first = fleet.waitForOrder(0, seconds(10));
+  REQUIRE(first > 0);
+  const std::optional<std::size_t> leader = replicas.leaderOf(first);
+  if (!leader) FAIL(replicas.describe());
+  // Five moves, each while the leader renews every ttl / 3.
+  std::string moved_from = up.cluster.streamLeader(kStream).value_or("");
+  for (int move = 0; move < 5; ++move) {
+    INFO("move " << move);
+    REQUIRE(up.cluster.stepDown(kStream));
+    REQUIRE(eventually(
+        [&] { return up.cluster.streamLeader(kStream).value_or(moved_from) != moved_from; },
+        seconds(10)));
+    moved_from = up.cluster.streamLeader(kStream).value_or("");
+  }
+  makeWork(fleet, "b");
+  const std::uint64_t later = fleet.waitForOrder(0, seconds(10), "b-");
+  INFO(replicas.describe());
+  CHECK(later == first);  // the same term throughout
+  CHECK(replicas.metric(*leader, "wss_ha_terms_lost_total") == 0);
   checkBooks(fleet, replicas);
 }
 

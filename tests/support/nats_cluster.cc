@@ -114,6 +114,13 @@ std::optional<std::string> NatsCluster::streamLeader(const std::string& stream,
   return leader;
 }
 
+bool NatsCluster::stepDown(const std::string& stream) {
+  for (std::size_t i = 0; i < servers_.size(); ++i) {
+    if (ask(i, "$JS.API.STREAM.LEADER.STEPDOWN." + stream)) return true;
+  }
+  return false;
+}
+
 std::optional<int> NatsCluster::streamReplicas(const std::string& stream) {
   for (std::size_t i = 0; i < servers_.size(); ++i) {
     const std::optional<std::string> reply = ask(i, "$JS.API.STREAM.INFO." + stream);

@@ -52,6 +52,10 @@ class NatsCluster {
   // `timeout`.
   [[nodiscard]] std::optional<std::string> streamLeader(
       const std::string& stream, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Asks the leader of `stream` to step down ($JS.API.STREAM.LEADER.STEPDOWN.<stream>), so
+  // the others elect a new one: a leader moving without any server failing. True when it
+  // agreed.
+  [[nodiscard]] bool stepDown(const std::string& stream);
   // The stream's replicas (its config's num_replicas), nullopt when no server says.
   [[nodiscard]] std::optional<int> streamReplicas(const std::string& stream);
 
