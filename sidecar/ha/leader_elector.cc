@@ -89,9 +89,9 @@ void LeaderElector::campaignOrRenew() {
 
 bool LeaderElector::bind() {
   std::string error;
-  lease_ = transport::KvLease::open(nc_, config_.bucket, milliseconds(config_.lease_ttl_ms),
-                                    config_.bucket_replicas, callTimeout(config_.lease_ttl_ms),
-                                    &error);
+  lease_ =
+      transport::KvLease::open(nc_, config_.bucket, milliseconds(config_.lease_ttl_ms),
+                               config_.bucket_replicas, callTimeout(config_.lease_ttl_ms), &error);
   if (!lease_) {
     leadership_.count(&ElectorCounters::lease_errors);
     if (!unavailable_reported_) {
@@ -102,9 +102,10 @@ bool LeaderElector::bind() {
   }
   // Used as it is: changing a bucket's replicas is the operator's call, not a replica's.
   if (lease_->replicas() != config_.bucket_replicas) {
-    spdlog::warn("ha: lease bucket '{}' exists with {} replicas, not ha.bucketReplicas {}: used "
-                 "as it is",
-                 config_.bucket, lease_->replicas(), config_.bucket_replicas);
+    spdlog::warn(
+        "ha: lease bucket '{}' exists with {} replicas, not ha.bucketReplicas {}: used "
+        "as it is",
+        config_.bucket, lease_->replicas(), config_.bucket_replicas);
   }
   return true;
 }

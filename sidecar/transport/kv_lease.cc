@@ -48,8 +48,9 @@ LeaseAnswer unavailable(std::string why) {
 std::string jetStreamError(const std::string& what, natsStatus status, jsErrCode code) {
   // In a cluster, also what a stream without a leader answers while its servers elect one.
   if (status == NATS_NO_RESPONDERS) {
-    return what + ": no responder: JetStream is not enabled on the server, or the stream has "
-                  "no leader yet";
+    return what +
+           ": no responder: JetStream is not enabled on the server, or the stream has "
+           "no leader yet";
   }
   std::string text = what + ": " + describeStatus(status);
   if (code != kNoErrorCode) text += " (JetStream error " + std::to_string(code) + ")";

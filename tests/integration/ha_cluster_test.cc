@@ -266,8 +266,8 @@ class FencingFleet {
     const std::vector<std::string>& have = caps_[target];
     for (const std::string& need : needs_[task]) {
       if (std::find(have.begin(), have.end(), need) == have.end()) {
-        violations_.push_back("hands " + task + " to " + target + ", which lacks " + need +
-                              ": " + payload);
+        violations_.push_back("hands " + task + " to " + target + ", which lacks " + need + ": " +
+                              payload);
         return;
       }
     }
@@ -375,7 +375,7 @@ TEST_CASE("ha-cluster: kill -9 of the leader mid-steal: a higher epoch steals wi
   INFO(replicas.describe());
   REQUIRE(next > first);
   WARN("first steal of epoch " << next << " " << failover_ms << " ms after the kill of epoch "
-                                << first << "'s leader");
+                               << first << "'s leader");
   CHECK(failover_ms <= 2 * kTtl.count());
   CHECK(fleet.fenced().empty());  // nothing from the deposed epoch after the new one
   checkBooks(fleet, replicas);
@@ -452,10 +452,10 @@ TEST_CASE("ha-cluster: kill -9 of the server leading the lease stream: stealing 
   INFO(replicas.describe());
   REQUIRE(later >= first);
   // Orders a deposed leader had buffered may arrive late: fenced off, never applied.
-  WARN("steals resumed " << resumed_ms << " ms after the kill of stream leader "
-                         << *stream_leader << " (now " << *next_leader << "), epoch " << first
-                         << " -> " << later << ", " << fleet.fenced().size() << " fenced, "
-                         << fleet.stale().size() << " stale task(s) refused");
+  WARN("steals resumed " << resumed_ms << " ms after the kill of stream leader " << *stream_leader
+                         << " (now " << *next_leader << "), epoch " << first << " -> " << later
+                         << ", " << fleet.fenced().size() << " fenced, " << fleet.stale().size()
+                         << " stale task(s) refused");
   // A stale order comes only from a leader that was on the dead server (it reconnected).
   for (const std::uint64_t epoch : fleet.staleEpochs()) {
     INFO("stale orders of epoch " << epoch);
@@ -475,8 +475,9 @@ TEST_CASE("ha-cluster: kill -9 of the server leading the lease stream: stealing 
 // 503 meanwhile: a lease longer than that (the default 10 s) is renewed under the same epoch
 // once the new stream leader answers. (With 2 s, an election that takes 5 s lapses it: then a
 // new term, as when the stream leader's server dies.)
-TEST_CASE("ha-cluster: the lease stream's leader moves: with a 10 s lease the leader keeps its term",
-          "[integration][ha]") {
+TEST_CASE(
+    "ha-cluster: the lease stream's leader moves: with a 10 s lease the leader keeps its term",
+    "[integration][ha]") {
   ClusterUp up;
   ClusterReplicas replicas(up.cluster.urls(), 3, seconds(10));
   FencingFleet fleet(up.cluster.server(0).url());
