@@ -565,6 +565,11 @@ void readHa(const Entry& section, HaConfig& ha) {
                            ha.bucket = readString(e);
                            checkKvName(e, ha.bucket, "");
                          }},
+                        // JetStream's limit: a stream has at most 5 replicas.
+                        {"bucketReplicas",
+                         [&](const Entry& e) {
+                           ha.bucket_replicas = static_cast<int>(readInteger(e, 1, 5));
+                         }},
                         {"group",
                          [&](const Entry& e) {
                            ha.group = readString(e);

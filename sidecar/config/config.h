@@ -69,6 +69,7 @@ struct HttpConfig {
 struct HaConfig {
   bool enabled = false;             // false: one sidecar, today's behaviour
   std::string bucket = "wss_leases";  // created when absent
+  int bucket_replicas = 1;  // the created bucket's replicas (3 on a 3-node cluster); 1..5
   std::string group = "default";    // the lease key: one leader per group
   core::TimeMs lease_ttl_ms = 10'000;
   std::string name;  // this replica in work.stats; empty: $HOSTNAME, else the boot id

@@ -57,19 +57,9 @@ bool LeaderElector::waitUntil(TimeMs due) {
 
 void LeaderElector::campaignOrRenew() {
   const TimeMs sent = now_();
-  if (!lease_) {
-    std::string error;
-    lease_ = transport::KvLease::open(nc_, config_.bucket, milliseconds(config_.lease_ttl_ms),
-                                      callTimeout(config_.lease_ttl_ms), &error);
-    if (!lease_) {
-      leadership_.count(&ElectorCounters::lease_errors);
-      if (!unavailable_reported_) {
-        spdlog::warn("ha: no lease bucket ({}); not stealing, still tracking, retrying", error);
-        unavailable_reported_ = true;
-      }
-      apply(machine_.onUnavailable(now_()));
-      return;
-    }
+  if (!lease_ && !bind()) {
+    apply(machine_.onUnavailable(now_()));
+    return;
   }
   const transport::LeaseAnswer answer =
       machine_.step() == Step::kAcquire
@@ -95,6 +85,29 @@ void LeaderElector::campaignOrRenew() {
       apply(machine_.onUnavailable(now_()));
       break;
   }
+}
+
+bool LeaderElector::bind() {
+  std::string error;
+  lease_ =
+      transport::KvLease::open(nc_, config_.bucket, milliseconds(config_.lease_ttl_ms),
+                               config_.bucket_replicas, callTimeout(config_.lease_ttl_ms), &error);
+  if (!lease_) {
+    leadership_.count(&ElectorCounters::lease_errors);
+    if (!unavailable_reported_) {
+      spdlog::warn("ha: no lease bucket ({}); not stealing, still tracking, retrying", error);
+      unavailable_reported_ = true;
+    }
+    return false;
+  }
+  // Used as it is: changing a bucket's replicas is the operator's call, not a replica's.
+  if (lease_->replicas() != config_.bucket_replicas) {
+    spdlog::warn(
+        "ha: lease bucket '{}' exists with {} replicas, not ha.bucketReplicas {}: used "
+        "as it is",
+        config_.bucket, lease_->replicas(), config_.bucket_replicas);
+  }
+  return true;
 }
 
 void LeaderElector::apply(Change change) {

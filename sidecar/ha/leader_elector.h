@@ -43,6 +43,9 @@ class LeaderElector {
   void run();
   // One step of the machine against the bucket (acquire or renew); false when unbound.
   void campaignOrRenew();
+  // Opens the bucket (creating it); false, counted and logged once per episode, when it
+  // cannot. Logs when an existing bucket's replicas differ from ha.bucketReplicas.
+  [[nodiscard]] bool bind();
   void apply(Change change);
   void learnLeader();
   [[nodiscard]] bool waitUntil(TimeMs due);  // false: stop() was called

@@ -46,8 +46,11 @@ LeaseAnswer unavailable(std::string why) {
 }
 
 std::string jetStreamError(const std::string& what, natsStatus status, jsErrCode code) {
+  // In a cluster, also what a stream without a leader answers while its servers elect one.
   if (status == NATS_NO_RESPONDERS) {
-    return what + ": JetStream is not enabled on the server (no responder for its API)";
+    return what +
+           ": no responder: JetStream is not enabled on the server, or the stream has "
+           "no leader yet";
   }
   std::string text = what + ": " + describeStatus(status);
   if (code != kNoErrorCode) text += " (JetStream error " + std::to_string(code) + ")";
@@ -57,6 +60,24 @@ std::string jetStreamError(const std::string& what, natsStatus status, jsErrCode
 // js_CreateKeyValue reports a missing JetStream as a bare NATS_NO_RESPONDERS.
 std::string bucketError(const std::string& bucket, natsStatus status) {
   return jetStreamError("KV bucket '" + bucket + "'", status, kNoErrorCode);
+}
+
+// The replicas of the bucket's stream when it exists (0 when absent), so open() binds to it
+// as it is: cnats refuses an existing bucket whose replicas differ from those asked for.
+// nullopt with *error when the server does not say.
+std::optional<int> existingReplicas(jsCtx* js, const std::string& bucket, std::string* error) {
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = kNoErrorCode;
+  const std::string stream = "KV_" + bucket;
+  const natsStatus status = js_GetStreamInfo(&info, js, stream.c_str(), nullptr, &code);
+  if (status == NATS_NOT_FOUND) return 0;
+  if (status != NATS_OK) {
+    *error = jetStreamError("KV bucket '" + bucket + "'", status, code);
+    return std::nullopt;
+  }
+  const int replicas = static_cast<int>(info->Config->Replicas);
+  jsStreamInfo_Destroy(info);
+  return std::max(replicas, 1);  // 0 in a stream's config means 1
 }
 
 }  // namespace
@@ -79,7 +100,7 @@ struct KvLease::Written {
 };
 
 std::unique_ptr<KvLease> KvLease::open(natsConnection* nc, const std::string& bucket,
-                                       std::chrono::milliseconds ttl,
+                                       std::chrono::milliseconds ttl, int replicas,
                                        std::chrono::milliseconds timeout, std::string* error) {
   jsOptions options;
   jsOptions_Init(&options);
@@ -90,11 +111,17 @@ std::unique_ptr<KvLease> KvLease::open(natsConnection* nc, const std::string& bu
     *error = "JetStream context: " + describeStatus(status);
     return nullptr;
   }
+  const std::optional<int> existing = existingReplicas(js, bucket, error);
+  if (!existing) {
+    jsCtx_Destroy(js);
+    return nullptr;
+  }
   kvConfig config;
   kvConfig_Init(&config);
   config.Bucket = bucket.c_str();
   config.History = 1;
   config.TTL = std::chrono::duration_cast<std::chrono::nanoseconds>(ttl).count();
+  config.Replicas = *existing > 0 ? *existing : replicas;
   kvStore* kv = nullptr;
   // Create is also the bind: cnats updates an existing bucket of the same configuration and
   // refuses one that differs, so a bucket made with another ttl is never used unknowingly.
@@ -104,11 +131,13 @@ std::unique_ptr<KvLease> KvLease::open(natsConnection* nc, const std::string& bu
     jsCtx_Destroy(js);
     return nullptr;
   }
-  return std::unique_ptr<KvLease>(new KvLease(js, kv, bucket, timeout));
+  return std::unique_ptr<KvLease>(
+      new KvLease(js, kv, bucket, static_cast<int>(config.Replicas), timeout));
 }
 
-KvLease::KvLease(jsCtx* js, kvStore* kv, std::string bucket, std::chrono::milliseconds timeout)
-    : js_(js), kv_(kv), bucket_(std::move(bucket)), timeout_(timeout) {}
+KvLease::KvLease(jsCtx* js, kvStore* kv, std::string bucket, int replicas,
+                 std::chrono::milliseconds timeout)
+    : js_(js), kv_(kv), bucket_(std::move(bucket)), replicas_(replicas), timeout_(timeout) {}
 
 KvLease::~KvLease() {
   kvStore_Destroy(kv_);

@@ -54,14 +54,16 @@ struct LeaseAnswer {
 class KvLease {
  public:
   // Binds to KV bucket `bucket` (A-Z, a-z, 0-9, _ and -), creating it when absent, with
-  // history 1 and max age `ttl`, so an entry not renewed within `ttl` expires server-side.
-  // An existing bucket with another configuration (another ttl) is refused, not used.
-  // Each JetStream API call waits at most `timeout`; binding to an existing bucket takes up
-  // to three of them (create refused, info, update). Returns nullptr and sets *error when
-  // JetStream is absent or unreachable, or the bucket cannot be made. `nc` must be connected
-  // and outlive the KvLease. Leadership thread.
+  // history 1, max age `ttl` (an entry not renewed within `ttl` expires server-side) and
+  // `replicas` replicas. An existing bucket keeps the replicas it has (replicas() says
+  // which: a caller may log a difference), but one with another configuration otherwise
+  // (another ttl) is refused, not used. Each JetStream API call waits at most `timeout`;
+  // binding to an existing bucket takes up to four of them (info, create refused, info,
+  // update). Returns nullptr and sets *error when JetStream is absent or unreachable (or a
+  // cluster has no meta leader yet), or the bucket cannot be made (e.g. more replicas than
+  // servers). `nc` must be connected and outlive the KvLease. Leadership thread.
   [[nodiscard]] static std::unique_ptr<KvLease> open(natsConnection* nc, const std::string& bucket,
-                                                     std::chrono::milliseconds ttl,
+                                                     std::chrono::milliseconds ttl, int replicas,
                                                      std::chrono::milliseconds timeout,
                                                      std::string* error);
 
@@ -92,8 +94,13 @@ class KvLease {
   // expired, released); nullopt with *error set on failure. Leadership thread.
   [[nodiscard]] std::optional<LeaseRecord> read(const std::string& group, std::string* error);
 
+  // The bucket's replicas as bound: those asked for when open() created it, else those the
+  // existing bucket has. Any thread.
+  [[nodiscard]] int replicas() const { return replicas_; }
+
  private:
-  KvLease(jsCtx* js, kvStore* kv, std::string bucket, std::chrono::milliseconds timeout);
+  KvLease(jsCtx* js, kvStore* kv, std::string bucket, int replicas,
+          std::chrono::milliseconds timeout);
 
   using Deadline = std::chrono::steady_clock::time_point;
   struct LastWrite;  // the key's latest message: absent, a value, or a delete marker
@@ -109,6 +116,7 @@ class KvLease {
   jsCtx* js_;
   kvStore* kv_;
   std::string bucket_;
+  int replicas_;
   std::chrono::milliseconds timeout_;
 };
 

@@ -435,6 +435,7 @@ const std::set<std::string>& allKeys() {
       "http.listen",
       "ha.enabled",
       "ha.bucket",
+      "ha.bucketReplicas",
       "ha.group",
       "ha.leaseTtl",
       "ha.name",
@@ -598,13 +599,15 @@ TEST_CASE("ha: off by default, every key read and checked") {
   CHECK(none.config.ha.bucket == "wss_leases");
   CHECK(none.config.ha.group == "default");
   CHECK(none.config.ha.lease_ttl_ms == 10'000);
+  CHECK(none.config.ha.bucket_replicas == 1);
   const LoadResult set = loadString(
-      "ha:\n  enabled: true\n  bucket: leases_2\n  group: pool.a/x\n  leaseTtl: 3s\n"
-      "  name: pod-7\n",
+      "ha:\n  enabled: true\n  bucket: leases_2\n  bucketReplicas: 3\n  group: pool.a/x\n"
+      "  leaseTtl: 3s\n  name: pod-7\n",
       "c.yaml", {});
   REQUIRE(set.ok);
   CHECK(set.config.ha.enabled);
   CHECK(set.config.ha.bucket == "leases_2");
+  CHECK(set.config.ha.bucket_replicas == 3);
   CHECK(set.config.ha.group == "pool.a/x");
   CHECK(set.config.ha.lease_ttl_ms == 3000);
   CHECK(set.config.ha.name == "pod-7");
@@ -615,6 +618,12 @@ TEST_CASE("ha: off by default, every key read and checked") {
   CHECK_THAT(loadString("ha:\n  peerRestoreTimeout: 11m\n", "c.yaml", {}).error,
              Catch::Contains("peerRestoreTimeout"));
   CHECK_THAT(loadString("ha:\n  bucket: a.b\n", "c.yaml", {}).error, Catch::Contains("bucket"));
+  CHECK(loadString("ha:\n  bucketReplicas: 5\n", "c.yaml", {}).config.ha.bucket_replicas == 5);
+  for (const std::string bad : {"0", "6", "-1", "3.5", "three"}) {
+    INFO(bad);
+    CHECK_THAT(loadString("ha:\n  bucketReplicas: " + bad + "\n", "c.yaml", {}).error,
+               Catch::Contains("ha.bucketReplicas") && Catch::Contains("from 1 to 5"));
+  }
   CHECK_THAT(loadString("ha:\n  group: ''\n", "c.yaml", {}).error, Catch::Contains("empty"));
   CHECK_THAT(loadString("ha:\n  leaseTtl: 500ms\n", "c.yaml", {}).error,
              Catch::Contains("leaseTtl"));

@@ -47,10 +47,10 @@ std::unique_ptr<Connection> connectTo(const NatsServer& server) {
 }
 
 std::unique_ptr<KvLease> openLease(const Connection& connection, const std::string& bucket,
-                                   milliseconds ttl = kLongTtl) {
+                                   milliseconds ttl = kLongTtl, int replicas = 1) {
   std::string error;
   std::unique_ptr<KvLease> lease =
-      KvLease::open(connection.native(), bucket, ttl, kTimeout, &error);
+      KvLease::open(connection.native(), bucket, ttl, replicas, kTimeout, &error);
   INFO(error);
   REQUIRE(lease != nullptr);
   return lease;
@@ -188,7 +188,7 @@ TEST_CASE("kv_lease: open fails with a clear error within the timeout without Je
   auto connection = connectTo(server);
   std::string error;
   const auto start = steady_clock::now();
-  const auto lease = KvLease::open(connection->native(), "leases", kLongTtl, kTimeout, &error);
+  const auto lease = KvLease::open(connection->native(), "leases", kLongTtl, 1, kTimeout, &error);
   CHECK(since(start) < kTimeout + milliseconds(500));
   CHECK(lease == nullptr);
   INFO(error);
@@ -201,10 +201,26 @@ TEST_CASE("kv_lease: open refuses an existing bucket made with another ttl", "[k
   auto connection = connectTo(js.server);
   auto lease = openLease(*connection, "leases", milliseconds(5000));
   std::string error;
-  CHECK(KvLease::open(connection->native(), "leases", milliseconds(9000), kTimeout, &error) ==
+  CHECK(KvLease::open(connection->native(), "leases", milliseconds(9000), 1, kTimeout, &error) ==
         nullptr);
   CHECK(error.find("leases") != std::string::npos);
   CHECK(openLease(*connection, "leases", milliseconds(5000)) != nullptr);  // same ttl: binds
+}
+
+TEST_CASE("kv_lease: an existing bucket is used with the replicas it has", "[kv_lease]") {
+  JetStreamServer js;
+  REQUIRE(js.server.running());
+  auto connection = connectTo(js.server);
+  // One server cannot make a replicated bucket: refused, with the server's reason.
+  std::string error;
+  CHECK(KvLease::open(connection->native(), "leases", kLongTtl, 3, kTimeout, &error) == nullptr);
+  CHECK(error.find("leases") != std::string::npos);
+  auto made = openLease(*connection, "leases", kLongTtl, 1);
+  CHECK(made->replicas() == 1);
+  // Asked for 3 where an R1 bucket exists: bound as it is (cnats alone would refuse it).
+  auto bound = openLease(*connection, "leases", kLongTtl, 3);
+  CHECK(bound->replicas() == 1);
+  CHECK(bound->acquire("group-1", "sidecar-a").status == LeaseStatus::kHeld);
 }
 
 TEST_CASE("kv_lease: invalid keys are refused without a round trip", "[kv_lease]") {
