@@ -313,18 +313,33 @@ void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::st
   }
 }
 
-TEST_CASE("the ha overlay: 2 dispatcher replicas, JetStream NATS, and the base's config plus ha",
+TEST_CASE("the base runs 2 replicas with ha beside a JetStream NATS, overlays/single undoes it",
           "[deploy]") {
-  const fs::path overlay = kRepo / "deploy" / "k8s" / "overlays" / "ha";
   std::map<std::string, std::string> base;
-  std::map<std::string, std::string> ha;
   flatten(YAML::LoadFile((kBase / "sidecar.yaml").string()), "", base);
-  flatten(YAML::LoadFile((overlay / "sidecar.yaml").string()), "", ha);
-  CHECK(ha.at("ha.enabled") == "true");
-  for (auto it = ha.begin(); it != ha.end();) {
-    it = it->first.rfind("ha.", 0) == 0 ? ha.erase(it) : std::next(it);
+  CHECK(base.at("ha.enabled") == "true");
+  for (const auto& doc : YAML::LoadAllFromFile((kBase / "dispatcher.yaml").string())) {
+    if (doc["kind"].as<std::string>() == "Deployment") CHECK(doc["spec"]["replicas"].as<int>() == 2);
   }
-  CHECK(ha == base);  // only ha differs
+  std::string nats_args;
+  for (const auto& doc : YAML::LoadAllFromFile((kBase / "nats.yaml").string())) {
+    if (doc["kind"].as<std::string>() != "Deployment") continue;
+    for (const auto& arg : doc["spec"]["template"]["spec"]["containers"][0]["args"]) {
+      nats_args += arg.as<std::string>() + " ";
+    }
+  }
+  CHECK(nats_args.find("--jetstream") != std::string::npos);
+
+  const fs::path overlay = kRepo / "deploy" / "k8s" / "overlays" / "single";
+  std::map<std::string, std::string> single;
+  flatten(YAML::LoadFile((overlay / "sidecar.yaml").string()), "", single);
+  CHECK(single.at("ha.enabled") == "false");
+  for (auto* config : {&base, &single}) {
+    for (auto it = config->begin(); it != config->end();) {
+      it = it->first.rfind("ha.", 0) == 0 ? config->erase(it) : std::next(it);
+    }
+  }
+  CHECK(single == base);  // only ha differs
 
   const auto kustomization = YAML::LoadFile((overlay / "kustomization.yaml").string());
   CHECK(kustomization["resources"][0].as<std::string>() == "../../base");
@@ -335,8 +350,7 @@ TEST_CASE("the ha overlay: 2 dispatcher replicas, JetStream NATS, and the base's
             .as<std::string>());
   std::string patches;
   for (const auto& patch : kustomization["patches"]) patches += patch["patch"].as<std::string>();
-  CHECK(patches.find("value: 2") != std::string::npos);
-  CHECK(patches.find("--jetstream") != std::string::npos);
+  CHECK(patches.find("value: 1") != std::string::npos);
 }
 
 }  // namespace
