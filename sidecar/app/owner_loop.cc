@@ -138,7 +138,9 @@ void OwnerLoop::handle(const PeerSnapshot& fetched, core::TimeMs now) {
 
 void OwnerLoop::handle(StoredRestore& stored, core::TimeMs now) {
   const core::RestoreResult result = coordinator_.restore(stored.image, now);
-  if (result.ok) last_sequence_ = offered_sequence_ = stored.stream_sequence;
+  if (result.ok) {
+    last_sequence_ = offered_sequence_ = restored_sequence_ = stored.stream_sequence;
+  }
   stored.image = {};  // its memory goes before the replay's events come
   if (stored.verdict) stored.verdict->set_value(result);
 }
@@ -298,8 +300,15 @@ core::TimeMs OwnerLoop::runTimers(core::TimeMs now) {
 }
 
 void OwnerLoop::offerStateSnapshot(core::TimeMs now) {
-  // Sequence 0: the events come from plain subscriptions (no stream, or its fallback).
-  if (last_sequence_ == 0 || last_sequence_ == offered_sequence_ || !leads(now)) return;
+  // Sequence 0: the events come from plain subscriptions (no stream, or its fallback). The
+  // bucket holds this state already when the last write (or the restore) covered it; a write
+  // that failed is offered again.
+  const std::uint64_t stored =
+      deps_.state_snapshot_counters == nullptr
+          ? offered_sequence_
+          : std::max(restored_sequence_,
+                     deps_.state_snapshot_counters->last_sequence.load(std::memory_order_relaxed));
+  if (last_sequence_ == 0 || last_sequence_ == stored || !leads(now)) return;
   const std::int64_t started_ns = deps_.clock.nowNs();
   snapshot::Snapshot taken;
   taken.image = coordinator_.image(now);

@@ -123,8 +123,9 @@ class OwnerLoop {
   bool burst_drained_ = true;  // false from a backlog's batch until the queue is short again
   core::TimeMs next_snapshot_ms_ = 0;
   std::optional<core::TimeMs> next_state_snapshot_ms_;  // set when state snapshots are taken
-  std::uint64_t last_sequence_ = 0;     // the state stream sequence of the last event applied
-  std::uint64_t offered_sequence_ = 0;  // ... that the last state snapshot offered covers
+  std::uint64_t last_sequence_ = 0;      // the state stream sequence of the last event applied
+  std::uint64_t offered_sequence_ = 0;   // ... that the last state snapshot offered covers
+  std::uint64_t restored_sequence_ = 0;  // ... that the snapshot restored at start covered
   // The time the last inbound event was applied at (see handle(InboundEvent&)).
   core::TimeMs last_event_ms_ = std::numeric_limits<core::TimeMs>::min();
 

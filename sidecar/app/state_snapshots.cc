@@ -135,9 +135,13 @@ void StateSnapshotWriter::write(snapshot::Snapshot& snapshot) {
     }
     sent += pieces[i].size();
   }
-  snapshot::StoredHead head{snapshot::kFormat, slot, transfer,
-                            static_cast<std::uint32_t>(pieces.size()), snapshot.stream_sequence,
-                            bytes.size(), snapshot.taken_unix_ms};
+  snapshot::StoredHead head{snapshot::kFormat,
+                            slot,
+                            transfer,
+                            static_cast<std::uint32_t>(pieces.size()),
+                            snapshot.stream_sequence,
+                            bytes.size(),
+                            snapshot.taken_unix_ms};
   if (transport::Status put = store_->put(snapshot::headKey(group_), snapshot::encodeHead(head));
       !put.ok) {
     failed(put.error);
@@ -157,9 +161,10 @@ void StateSnapshotWriter::write(snapshot::Snapshot& snapshot) {
                       std::chrono::steady_clock::now() - started)
                       .count();
   if (written == 1) {
-    spdlog::info("state: first snapshot written to bucket '{}' (sequence {}, {} bytes in {} "
-                 "pieces, {} ms); more every state.snapshotInterval",
-                 bucket_, snapshot.stream_sequence, bytes.size(), pieces.size(), ms);
+    spdlog::info(
+        "state: first snapshot written to bucket '{}' (sequence {}, {} bytes in {} "
+        "pieces, {} ms); more every state.snapshotInterval",
+        bucket_, snapshot.stream_sequence, bytes.size(), pieces.size(), ms);
   } else {
     spdlog::debug("state: snapshot of sequence {} written ({} bytes in {} pieces, {} ms)",
                   snapshot.stream_sequence, bytes.size(), pieces.size(), ms);

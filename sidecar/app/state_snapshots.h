@@ -90,8 +90,8 @@ class StateSnapshotWriter final : public SnapshotSink {
   StateSnapshotCounters& counters_;
   LogThrottle throttle_;
   std::unique_ptr<transport::KvSnapshotStore> store_;  // writer thread
-  std::uint32_t next_slot_ = 0;                         // writer thread
-  std::uint32_t slot_pieces_[2] = {0, 0};               // what each slot held, when known
+  std::uint32_t next_slot_ = 0;                        // writer thread
+  std::uint32_t slot_pieces_[2] = {0, 0};              // what each slot held, when known
   std::mutex mutex_;
   std::condition_variable wake_;
   std::optional<snapshot::Snapshot> slot_;  // guarded by mutex_

@@ -87,9 +87,9 @@ struct StateSnapshotCounts {
   std::uint64_t last_sequence = 0;  // gauge: the stream sequence the last one written covers
   std::uint64_t last_bytes = 0;     // gauge: its encoded size
   std::uint64_t bytes_written = 0;
-  std::uint64_t restores = 0;          // starts from a stored snapshot (0 or 1)
-  std::uint64_t restore_refusals = 0;  // corrupt, foreign format, too old, refused: full replay
-  std::uint64_t restore_absent = 0;    // none stored yet: full replay
+  std::uint64_t restores = 0;           // starts from a stored snapshot (0 or 1)
+  std::uint64_t restore_refusals = 0;   // corrupt, foreign format, too old, refused: full replay
+  std::uint64_t restore_absent = 0;     // none stored yet: full replay
   std::uint64_t restored_sequence = 0;  // gauge: the sequence the restored one covered
 };
 

@@ -1,8 +1,7 @@
 #include "sidecar/snapshot/stored_snapshot.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace wss::snapshot {
 namespace {
@@ -26,9 +25,12 @@ std::string pieceKey(std::string_view group, std::uint32_t slot, std::uint32_t i
 }
 
 std::string encodeHead(const StoredHead& head) {
-  return json{{"format", head.format},          {"slot", head.slot},
-              {"transfer", head.transfer},      {"pieces", head.pieces},
-              {"streamSequence", head.stream_sequence}, {"bytes", head.bytes},
+  return json{{"format", head.format},
+              {"slot", head.slot},
+              {"transfer", head.transfer},
+              {"pieces", head.pieces},
+              {"streamSequence", head.stream_sequence},
+              {"bytes", head.bytes},
               {"takenUnixMs", head.taken_unix_ms}}
       .dump();
 }
@@ -37,13 +39,11 @@ std::optional<StoredHead> decodeHead(std::string_view bytes) {
   const json body = json::parse(bytes, nullptr, false);
   if (!body.is_object()) return std::nullopt;
   StoredHead head;
-  const bool complete = readField(body, "format", head.format) &&
-                        readField(body, "slot", head.slot) &&
-                        readField(body, "transfer", head.transfer) &&
-                        readField(body, "pieces", head.pieces) &&
-                        readField(body, "streamSequence", head.stream_sequence) &&
-                        readField(body, "bytes", head.bytes) &&
-                        readField(body, "takenUnixMs", head.taken_unix_ms);
+  const bool complete =
+      readField(body, "format", head.format) && readField(body, "slot", head.slot) &&
+      readField(body, "transfer", head.transfer) && readField(body, "pieces", head.pieces) &&
+      readField(body, "streamSequence", head.stream_sequence) &&
+      readField(body, "bytes", head.bytes) && readField(body, "takenUnixMs", head.taken_unix_ms);
   if (!complete || head.slot > 1 || head.pieces == 0) return std::nullopt;
   return head;
 }

@@ -112,8 +112,7 @@ std::string_view toString(StreamProblem problem) {
   return "?";
 }
 
-StreamBounds streamBounds(natsConnection* nc, const std::string& stream,
-                          std::int64_t timeout_ms) {
+StreamBounds streamBounds(natsConnection* nc, const std::string& stream, std::int64_t timeout_ms) {
   StreamBounds bounds;
   jsOptions options;
   jsOptions_Init(&options);
@@ -168,8 +167,7 @@ EventStream::OpenResult EventStream::open(natsConnection* nc, const StreamSpec& 
 }
 
 EventStream::EventStream(std::string name, jsCtx* js, std::vector<StreamRoute> routes,
-                         std::atomic<std::uint64_t>* handler_failures,
-                         std::uint64_t start_sequence)
+                         std::atomic<std::uint64_t>* handler_failures, std::uint64_t start_sequence)
     : name_(std::move(name)),
       js_(js),
       routes_(std::move(routes)),
@@ -239,9 +237,10 @@ void EventStream::route(natsMsg* msg) {
   }
   if (view.stream_sequence != 0 && view.stream_sequence < start_sequence_) {
     if (skipped_.fetch_add(1, std::memory_order_relaxed) == 0) {
-      spdlog::warn("stream '{}' redelivered sequence {}, which the restored snapshot holds "
-                   "(a consumer reset): dropped, as are any others before {}",
-                   name_, view.stream_sequence, start_sequence_);
+      spdlog::warn(
+          "stream '{}' redelivered sequence {}, which the restored snapshot holds "
+          "(a consumer reset): dropped, as are any others before {}",
+          name_, view.stream_sequence, start_sequence_);
     }
     return;
   }

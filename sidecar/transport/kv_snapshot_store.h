@@ -38,7 +38,7 @@ class KvSnapshotStore {
   struct Value {
     bool found = false;  // false and an empty error: absent or deleted
     std::string bytes;
-    std::string error;   // the read failed
+    std::string error;  // the read failed
   };
   [[nodiscard]] Value get(const std::string& key);
 

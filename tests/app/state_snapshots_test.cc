@@ -15,8 +15,15 @@ using testing::assigned;
 using testing::FakeBus;
 using testing::ManualClock;
 
+// Writes whatever it is offered at once, unless told to fail.
 struct FakeSink final : SnapshotSink {
-  void offer(snapshot::Snapshot snapshot) override { offered.push_back(std::move(snapshot)); }
+  explicit FakeSink(StateSnapshotCounters& counters) : counters(counters) {}
+  void offer(snapshot::Snapshot snapshot) override {
+    if (!failing) counters.last_sequence = snapshot.stream_sequence;
+    offered.push_back(std::move(snapshot));
+  }
+  StateSnapshotCounters& counters;
+  bool failing = false;
   std::vector<snapshot::Snapshot> offered;
 };
 
@@ -31,17 +38,27 @@ config::Config snapshotConfig() {
 struct Loop {
   explicit Loop(config::Config config = snapshotConfig(),
                 const ha::Leadership* leadership = nullptr)
-      : loop(std::move(config),
-             OwnerLoopDeps{bus, queue, counters, clock, {}, "", nullptr, nullptr, nullptr,
-                           leadership, false, &sink, &snapshot_counters}) {}
+      : loop(std::move(config), OwnerLoopDeps{bus,
+                                              queue,
+                                              counters,
+                                              clock,
+                                              {},
+                                              "",
+                                              nullptr,
+                                              nullptr,
+                                              nullptr,
+                                              leadership,
+                                              false,
+                                              &sink,
+                                              &snapshot_counters}) {}
   core::TimeMs turn(std::vector<WorkItem> items = {}) { return loop.turn(items); }
 
   FakeBus bus;
   EventQueue queue;
   InboundCounters counters;
   ManualClock clock;
-  FakeSink sink;
   StateSnapshotCounters snapshot_counters;
+  FakeSink sink{snapshot_counters};
   OwnerLoop loop;
 };
 
@@ -72,6 +89,23 @@ TEST_CASE("state snapshots: one every interval, covering the last stream event a
   l.turn();
   REQUIRE(l.sink.offered.size() == 2);
   CHECK(l.sink.offered[1].stream_sequence == 3);
+}
+
+TEST_CASE("state snapshots: a write that failed is offered again at the next interval") {
+  Loop l;
+  l.sink.failing = true;
+  l.turn({fromStream("a", "t-1", 5)});
+  l.clock.advance(1000);
+  l.turn();
+  REQUIRE(l.sink.offered.size() == 1);
+  l.sink.failing = false;
+  l.clock.advance(1000);
+  l.turn();
+  REQUIRE(l.sink.offered.size() == 2);  // no new event, but the bucket does not hold it
+  CHECK(l.sink.offered[1].stream_sequence == 5);
+  l.clock.advance(1000);
+  l.turn();
+  CHECK(l.sink.offered.size() == 2);
 }
 
 TEST_CASE("state snapshots: none of events from plain subscriptions, none by a standby") {

@@ -33,10 +33,10 @@ SidecarOptions snapshotOptions(const std::string& url, const std::string& prefix
                                const std::string& interval) {
   SidecarOptions options = SidecarOptions::forServer(url);
   options.stealing_enabled = false;
-  options.extra_yaml = "state:\n  stream: WSS_EVENTS\n  createStream: true\n  snapshotInterval: " +
-                       interval + "\nsubjects:\n  workStats: " + prefix +
-                       ".stats\n  workAgents: " + prefix + ".agents\n  workOperations: " + prefix +
-                       ".ops\n  workBestAgent: " + prefix + ".best\n";
+  options.extra_yaml =
+      "state:\n  stream: WSS_EVENTS\n  createStream: true\n  snapshotInterval: " + interval +
+      "\nsubjects:\n  workStats: " + prefix + ".stats\n  workAgents: " + prefix +
+      ".agents\n  workOperations: " + prefix + ".ops\n  workBestAgent: " + prefix + ".best\n";
   return options;
 }
 
@@ -131,9 +131,10 @@ Written writeThenKill(JetStreamServer& js, FleetClient& fleet) {
   return out;
 }
 
-TEST_CASE("state snapshots: every writer killed at once, a fresh one restores the snapshot, "
-          "replays the rest and ends with the view of one that never stopped",
-          "[integration][state_snapshot]") {
+TEST_CASE(
+    "state snapshots: every writer killed at once, a fresh one restores the snapshot, "
+    "replays the rest and ends with the view of one that never stopped",
+    "[integration][state_snapshot]") {
   JetStreamServer js;
   REQUIRE(js.server.running());
   FleetClient fleet(js.server.url());
@@ -153,7 +154,8 @@ TEST_CASE("state snapshots: every writer killed at once, a fresh one restores th
   CHECK(number(*restored, "stateSnapshotRestoredSequence") == covered);
   CHECK(number(*restored, "stateStreamEvents") == missed);  // not replayed from the first
   CHECK_THAT(fresh.log(), Catch::Contains("state: restored the snapshot of stream 'WSS_EVENTS' "
-                                          "up to sequence " + std::to_string(covered)));
+                                          "up to sequence " +
+                                          std::to_string(covered)));
   CHECK_THAT(fresh.log(), Catch::Contains("from sequence " + std::to_string(covered + 1)));
 
   const std::uint64_t live = phase(fleet, 2);
@@ -166,6 +168,64 @@ TEST_CASE("state snapshots: every writer killed at once, a fresh one restores th
   // It writes on: the next snapshot covers everything.
   CHECK(statsWhen(fleet, "w.stats",
                   [&](const json& s) { return number(s, "stateSnapshotSequence") == total; }));
+}
+
+// Two replicas of one ha group: only the leader writes; both killed at once, both fresh ones
+// restore the group's snapshot.
+TEST_CASE(
+    "state snapshots with ha: every replica killed at once, each fresh one restores the "
+    "leader's snapshot and ends with the view of one that never stopped",
+    "[integration][state_snapshot]") {
+  JetStreamServer js;
+  REQUIRE(js.server.running());
+  FleetClient fleet(js.server.url());
+  REQUIRE(fleet.connected());
+  SidecarProcess steady(snapshotOptions(js.server.url(), "steady", "0"));
+  REQUIRE(statsWhen(fleet, "steady.stats", [](const json&) { return true; }));
+  const auto replica = [&](const std::string& name) {
+    SidecarOptions options = snapshotOptions(js.server.url(), name, "1s");
+    options.extra_yaml += "ha:\n  enabled: true\n  leaseTtl: 2s\n  name: " + name + "\n";
+    return std::make_unique<SidecarProcess>(options);
+  };
+  auto h1 = replica("h1");
+  auto h2 = replica("h2");
+  const std::uint64_t covered = phase(fleet, 0);
+  // One leader has written a snapshot of everything; the standby has written none.
+  const bool one_writer = eventually(
+      [&] {
+        const auto one = fleet.ask("h1.stats");
+        const auto two = fleet.ask("h2.stats");
+        if (!one || !two || !one->contains("role") || !two->contains("role")) return false;
+        const json& leader = (*one)["role"] == "leader" ? *one : *two;
+        const json& standby = (*one)["role"] == "leader" ? *two : *one;
+        return leader["role"] == "leader" && standby["role"] == "standby" &&
+               number(leader, "stateSnapshotSequence") == covered &&
+               number(standby, "stateSnapshotsWritten") == 0;
+      },
+      std::chrono::seconds(15));
+  INFO(h1->log() + "\n" + h2->log());
+  REQUIRE(one_writer);
+  killHard(*h1);
+  killHard(*h2);
+  const std::uint64_t missed = phase(fleet, 1);
+
+  h1 = replica("h1");
+  h2 = replica("h2");
+  for (const char* name : {"h1", "h2"}) {
+    const auto restored = statsWhen(fleet, std::string(name) + ".stats", [&](const json& s) {
+      return number(s, "eventsProcessed") == missed;
+    });
+    INFO(name << "\n" << h1->log() << "\n" << h2->log());
+    REQUIRE(restored);
+    CHECK(number(*restored, "stateSnapshotRestores") == 1);
+    CHECK(number(*restored, "stateSnapshotRestoredSequence") == covered);
+    CHECK(number(*restored, "stateStreamEvents") == missed);
+  }
+  const std::uint64_t total = covered + missed;
+  REQUIRE(statsWhen(fleet, "steady.stats",
+                    [&](const json& s) { return number(s, "eventsProcessed") == total; }));
+  requireSameView(fleet, "steady", "h1");
+  requireSameView(fleet, "steady", "h2");
 }
 
 TEST_CASE("state snapshots: a corrupt piece is refused, counted, and the whole stream replayed",
@@ -209,8 +269,7 @@ TEST_CASE("state snapshots: one older than the stream's first event is refused a
   Written before = writeThenKill(js, fleet);
   const std::uint64_t missed = phase(fleet, 1);
   // Retention dropped what came just after the snapshot: keep only the last 3 events.
-  const auto purged =
-      fleet.client().request("$JS.API.STREAM.PURGE.WSS_EVENTS", R"({"keep":3})");
+  const auto purged = fleet.client().request("$JS.API.STREAM.PURGE.WSS_EVENTS", R"({"keep":3})");
   REQUIRE(purged);
   REQUIRE_THAT(*purged, Catch::Contains("\"success\":true"));
 
@@ -221,10 +280,10 @@ TEST_CASE("state snapshots: one older than the stream's first event is refused a
   REQUIRE(replayed);
   CHECK(number(*replayed, "stateSnapshotRestores") == 0);
   CHECK(number(*replayed, "stateSnapshotRestoreRefusals") == 1);
-  CHECK_THAT(fresh.log(),
-             Catch::Contains("it covers up to sequence " + std::to_string(before.sent) +
-                             " but the stream starts at " +
-                             std::to_string(before.sent + missed - 2)));
+  CHECK_THAT(
+      fresh.log(),
+      Catch::Contains("it covers up to sequence " + std::to_string(before.sent) +
+                      " but the stream starts at " + std::to_string(before.sent + missed - 2)));
   CHECK_THAT(fresh.log(), Catch::Contains("consuming stream 'WSS_EVENTS' from its first event"));
 }
 

@@ -1,10 +1,11 @@
 // Snapshots stored in a KV bucket: the keys, the head's bytes and what a reader refuses in
 // them, the checks against the stream's bounds, and the ages grown by the time in the bucket.
+#include "sidecar/snapshot/stored_snapshot.h"
+
 #include <catch2/catch.hpp>
 #include <string>
 
 #include "sidecar/snapshot/snapshot_codec.h"
-#include "sidecar/snapshot/stored_snapshot.h"
 
 namespace wss::snapshot {
 namespace {
@@ -16,8 +17,8 @@ TEST_CASE("stored snapshot: keys per group, two slots, one head") {
 }
 
 TEST_CASE("stored snapshot: a head survives its bytes; a malformed one is refused") {
-  const StoredHead head{kFormat, 1, 0xfedcba9876543210ULL, 27, 123456789, 28'000'000,
-                        1'764'000'000'000};
+  const StoredHead head{kFormat,   1,          0xfedcba9876543210ULL, 27,
+                        123456789, 28'000'000, 1'764'000'000'000};
   const std::optional<StoredHead> back = decodeHead(encodeHead(head));
   REQUIRE(back);
   CHECK(back->format == kFormat);
@@ -43,8 +44,8 @@ TEST_CASE("stored snapshot: a head survives its bytes; a malformed one is refuse
 }
 
 TEST_CASE("stored snapshot: the stream must still hold every event after it") {
-  CHECK(coverageProblem(100, 1, 100).empty());   // nothing since
-  CHECK(coverageProblem(100, 1, 250).empty());   // replay 101..250
+  CHECK(coverageProblem(100, 1, 100).empty());    // nothing since
+  CHECK(coverageProblem(100, 1, 250).empty());    // replay 101..250
   CHECK(coverageProblem(100, 101, 250).empty());  // the ones before it aged out: fine
   CHECK(coverageProblem(100, 101, 100).empty());  // everything aged out, nothing since
   CHECK(coverageProblem(100, 102, 250) ==
