@@ -16,7 +16,7 @@ TEST_CASE("stored snapshot: keys per group, two slots, one head") {
   CHECK(pieceKey("eu.west", 1, 27) == "eu.west.s1.27");
 }
 
-TEST_CASE("stored snapshot: a head survives its bytes; a malformed one is refused") {
+TEST_CASE("stored snapshot: a head survives its bytes - and a malformed one is refused") {
   const StoredHead head{kFormat,   1,          0xfedcba9876543210ULL, 27,
                         123456789, 28'000'000, 1'764'000'000'000};
   const std::optional<StoredHead> back = decodeHead(encodeHead(head));
