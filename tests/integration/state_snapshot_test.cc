@@ -289,3 +289,61 @@ TEST_CASE("state snapshots: one older than the stream's first event is refused a
 
 }  // namespace
 }  // namespace wss::testing
+
+namespace wss::testing {
+namespace {
+
+TEST_CASE("state snapshots: one of another format is refused and counted",
+          "[integration][state_snapshot]") {
+  JetStreamServer js;
+  REQUIRE(js.server.running());
+  FleetClient fleet(js.server.url());
+  REQUIRE(fleet.connected());
+  Written before = writeThenKill(js, fleet);
+  // A head as a build of format 1 would not write it, but as a reader of 2 must refuse it.
+  const json head = {{"format", 1},
+                     {"slot", 0},
+                     {"transfer", 1},
+                     {"pieces", 1},
+                     {"streamSequence", before.sent},
+                     {"bytes", 10},
+                     {"takenUnixMs", 1}};
+  REQUIRE(fleet.client().request("$KV.wss_state.default.head", head.dump()));
+
+  SidecarProcess fresh(snapshotOptions(js.server.url(), "w", "1s"));
+  const auto replayed = statsWhen(
+      fleet, "w.stats", [&](const json& s) { return number(s, "eventsProcessed") == before.sent; });
+  INFO(fresh.log());
+  REQUIRE(replayed);
+  CHECK(number(*replayed, "stateSnapshotRestores") == 0);
+  CHECK(number(*replayed, "stateSnapshotRestoreRefusals") == 1);
+  CHECK(number(*replayed, "stateStreamEvents") == before.sent);
+  CHECK_THAT(fresh.log(), Catch::Contains("is refused (snapshot format 1, this build reads 2)"));
+}
+
+TEST_CASE("state snapshots: one of a stream deleted since is refused and counted",
+          "[integration][state_snapshot]") {
+  JetStreamServer js;
+  REQUIRE(js.server.running());
+  FleetClient fleet(js.server.url());
+  REQUIRE(fleet.connected());
+  Written before = writeThenKill(js, fleet);
+  before.steady.reset();  // its consumer would go with the stream
+  const auto deleted = fleet.client().request("$JS.API.STREAM.DELETE.WSS_EVENTS", "");
+  REQUIRE(deleted);
+  REQUIRE_THAT(*deleted, Catch::Contains("\"success\":true"));
+
+  SidecarProcess fresh(snapshotOptions(js.server.url(), "w", "1s"));
+  REQUIRE(statsWhen(fleet, "w.stats", [](const json&) { return true; }));  // made it again
+  const std::uint64_t sent = phase(fleet, 1);
+  const auto live = statsWhen(fleet, "w.stats",
+                              [&](const json& s) { return number(s, "eventsProcessed") == sent; });
+  INFO(fresh.log());
+  REQUIRE(live);
+  CHECK(number(*live, "stateSnapshotRestores") == 0);
+  CHECK(number(*live, "stateSnapshotRestoreRefusals") == 1);
+  CHECK_THAT(fresh.log(), Catch::Contains("is refused (stream 'WSS_EVENTS' does not exist)"));
+}
+
+}  // namespace
+}  // namespace wss::testing
