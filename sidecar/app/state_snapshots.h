@@ -10,6 +10,7 @@
 
 #include <nats/nats.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -91,7 +92,7 @@ class StateSnapshotWriter final : public SnapshotSink {
   LogThrottle throttle_;
   std::unique_ptr<transport::KvSnapshotStore> store_;  // writer thread
   std::uint32_t next_slot_ = 0;                        // writer thread
-  std::uint32_t slot_pieces_[2] = {0, 0};              // what each slot held, when known
+  std::array<std::uint32_t, 2> slot_pieces_{};         // what each slot held, when known
   std::mutex mutex_;
   std::condition_variable wake_;
   std::optional<snapshot::Snapshot> slot_;  // guarded by mutex_

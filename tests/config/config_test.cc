@@ -645,7 +645,7 @@ TEST_CASE("state: off by default, every key read and checked") {
   CHECK(loadString("state:\n  stream: ''\n", "c.yaml", {}).ok);  // empty: no stream
 }
 
-TEST_CASE("state: snapshots every 30s into wss_state by default; 0 turns them off") {
+TEST_CASE("state: snapshots every 30s into wss_state by default, 0 turns them off") {
   const LoadResult none = loadString("", "c.yaml", {});
   REQUIRE(none.ok);
   CHECK(none.config.state.snapshot_interval_ms == 30'000);
