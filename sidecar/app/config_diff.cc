@@ -23,7 +23,8 @@ auto fields(const config::HaConfig& h) {
   return std::tie(h.enabled, h.bucket, h.group, h.lease_ttl_ms, h.name, h.peer_restore_timeout_ms);
 }
 auto fields(const config::StateConfig& s) {
-  return std::tie(s.stream, s.create_stream, s.stream_max_age_ms);
+  return std::tie(s.stream, s.create_stream, s.stream_max_age_ms, s.snapshot_interval_ms,
+                  s.snapshot_bucket);
 }
 
 }  // namespace

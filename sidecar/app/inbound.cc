@@ -81,8 +81,8 @@ void Inbound::onEvent(codec::EventKind kind, const std::string& subject,
   }
   const std::uint64_t hash =
       fingerprint_ ? snapshot::eventHash(message.subject, message.payload) : 0;
-  if (queue_.push(InboundEvent{kind, std::move(decoded.event), message.age_ms, hash}) ==
-      PushResult::kShed) {
+  if (queue_.push(InboundEvent{kind, std::move(decoded.event), message.age_ms, hash,
+                               message.stream_sequence}) == PushResult::kShed) {
     warnShed(subject);
   }
 }

@@ -74,6 +74,9 @@ OwnerLoop::OwnerLoop(config::Config config, OwnerLoopDeps deps)
   next_steal_ms_ = started_ms_ + config_.stealing.steal_interval_ms;
   next_maintenance_ms_ = started_ms_ + config_.maintenance_interval_ms;
   next_snapshot_ms_ = started_ms_;
+  if (deps_.state_snapshots != nullptr && config_.state.snapshot_interval_ms > 0) {
+    next_state_snapshot_ms_ = started_ms_ + config_.state.snapshot_interval_ms;
+  }
 }
 
 core::CoordinatorConfig OwnerLoop::withBootId(core::CoordinatorConfig stealing) const {
@@ -133,6 +136,15 @@ void OwnerLoop::handle(const PeerSnapshot& fetched, core::TimeMs now) {
   for (WorkItem& held : peers_.finishRestore(fetched, coordinator_, now)) handleItem(held, now);
 }
 
+void OwnerLoop::handle(StoredRestore& stored, core::TimeMs now) {
+  const core::RestoreResult result = coordinator_.restore(stored.image, now);
+  if (result.ok) {
+    last_sequence_ = offered_sequence_ = restored_sequence_ = stored.stream_sequence;
+  }
+  stored.image = {};  // its memory goes before the replay's events come
+  if (stored.verdict) stored.verdict->set_value(result);
+}
+
 void OwnerLoop::handle(const SnapshotRequest& request, core::TimeMs now) {
   peers_.serve(request, coordinator_, now);
   next_drip_ms_ = peers_.drip(now);
@@ -143,6 +155,8 @@ void OwnerLoop::handle(InboundEvent& event, core::TimeMs now) {
   // look fresh. Never before an event already applied, so the coordinator's times only grow.
   const core::TimeMs at = std::max(last_event_ms_, now - event.age_ms);
   last_event_ms_ = at;
+  // Consumed, applied or refused: a snapshot taken after it covers it either way.
+  last_sequence_ = std::max(last_sequence_, event.stream_sequence);
   const core::Outcome outcome = coordinator_.apply(event.event, at);
   if (core::isRejected(outcome)) {
     const std::string_view why = outcomeText(outcome);
@@ -276,8 +290,33 @@ core::TimeMs OwnerLoop::runTimers(core::TimeMs now) {
     publishSnapshot(now);
     next_snapshot_ms_ = now + kSnapshotIntervalMs;
   }
+  if (next_state_snapshot_ms_ && now >= *next_state_snapshot_ms_) {
+    offerStateSnapshot(now);
+    next_state_snapshot_ms_ = now + config_.state.snapshot_interval_ms;
+  }
   return std::min({next_react_ms_.value_or(next_steal_ms_), next_steal_ms_, next_maintenance_ms_,
-                   next_snapshot_ms_, next_drip_ms_.value_or(next_snapshot_ms_)});
+                   next_snapshot_ms_, next_drip_ms_.value_or(next_snapshot_ms_),
+                   next_state_snapshot_ms_.value_or(next_snapshot_ms_)});
+}
+
+void OwnerLoop::offerStateSnapshot(core::TimeMs now) {
+  // Sequence 0: the events come from plain subscriptions (no stream, or its fallback). The
+  // bucket holds this state already when the last write (or the restore) covered it; a write
+  // that failed is offered again.
+  const std::uint64_t stored =
+      deps_.state_snapshot_counters == nullptr
+          ? offered_sequence_
+          : std::max(restored_sequence_,
+                     deps_.state_snapshot_counters->last_sequence.load(std::memory_order_relaxed));
+  if (last_sequence_ == 0 || last_sequence_ == stored || !leads(now)) return;
+  const std::int64_t started_ns = deps_.clock.nowNs();
+  snapshot::Snapshot taken;
+  taken.image = coordinator_.image(now);
+  taken.stream_sequence = last_sequence_;
+  spdlog::debug("state: image of sequence {} taken in {} us ({} agents)", last_sequence_,
+                (deps_.clock.nowNs() - started_ns) / 1000, taken.image.agents.size());
+  deps_.state_snapshots->offer(std::move(taken));
+  offered_sequence_ = last_sequence_;
 }
 
 bool OwnerLoop::leads(core::TimeMs now) const {
@@ -351,6 +390,9 @@ SidecarFigures OwnerLoop::figures(core::TimeMs now) const {
   out.shed = deps_.queue.shed();
   out.uptime_ms = now - started_ms_;
   out.ha = haCounts();
+  if (deps_.state_snapshot_counters != nullptr) {
+    out.state_snapshots = deps_.state_snapshot_counters->load();
+  }
   if (deps_.leadership != nullptr) {
     out.ha_role = deps_.leadership->role(now);
     out.ha_epoch = deps_.leadership->epoch();
@@ -426,6 +468,7 @@ void OwnerLoop::publishSnapshot(core::TimeMs now) {
   snapshot.ha_leader = leads(now);
   snapshot.ha_epoch = figures.ha_epoch;
   snapshot.ha = figures.ha;
+  snapshot.state_snapshots = figures.state_snapshots;
   snapshot.nats_connected = figures.connection.connected;
   snapshot.nats_disconnects = figures.connection.disconnects;
   snapshot.nats_reconnects = figures.connection.reconnects;

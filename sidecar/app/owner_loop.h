@@ -26,6 +26,7 @@
 #include "sidecar/app/log_throttle.h"
 #include "sidecar/app/peer_snapshots.h"
 #include "sidecar/app/service_replies.h"
+#include "sidecar/app/state_snapshots.h"
 #include "sidecar/app/steal_log.h"
 #include "sidecar/config/config.h"
 #include "sidecar/core/coordinator.h"
@@ -56,6 +57,10 @@ struct OwnerLoopDeps {
   const ha::Leadership* leadership = nullptr;
   // Hold events from the start until a PeerSnapshot item arrives (ha, peer_snapshots.h).
   bool restore_from_peer = false;
+  // state.snapshotInterval: where the snapshots of a state taken from the stream go, and their
+  // counters for work.stats and /metrics; null: none taken.
+  SnapshotSink* state_snapshots = nullptr;
+  const StateSnapshotCounters* state_snapshot_counters = nullptr;
 };
 
 class OwnerLoop {
@@ -82,6 +87,8 @@ class OwnerLoop {
   void handle(const PeerSteal& steal, core::TimeMs now);
   void handle(const SnapshotRequest& request, core::TimeMs now);
   void handle(const PeerSnapshot& fetched, core::TimeMs now);
+  // The snapshot read from the state bucket at start: restored, and the verdict handed back.
+  void handle(StoredRestore& stored, core::TimeMs now);
   // Handles one item, or holds it while a peer restore is under way.
   void dispatch(WorkItem& item, core::TimeMs now);
   void handleItem(WorkItem& item, core::TimeMs now);
@@ -93,6 +100,9 @@ class OwnerLoop {
   // Whether this replica may publish steals now (always without ha).
   [[nodiscard]] bool leads(core::TimeMs now) const;
   void publishSnapshot(core::TimeMs now);
+  // Every state.snapshotInterval, when this replica may steal and has applied stream events
+  // since the last one: its image to deps_.state_snapshots.
+  void offerStateSnapshot(core::TimeMs now);
   [[nodiscard]] observability::HaCounts haCounts() const;
   void reply(const ServiceRequest& request, const Reply& answer);
   // `stealing` with the boot id appended to its operation id prefix.
@@ -112,6 +122,10 @@ class OwnerLoop {
   core::TimeMs next_maintenance_ms_ = 0;
   bool burst_drained_ = true;  // false from a backlog's batch until the queue is short again
   core::TimeMs next_snapshot_ms_ = 0;
+  std::optional<core::TimeMs> next_state_snapshot_ms_;  // set when state snapshots are taken
+  std::uint64_t last_sequence_ = 0;      // the state stream sequence of the last event applied
+  std::uint64_t offered_sequence_ = 0;   // ... that the last state snapshot offered covers
+  std::uint64_t restored_sequence_ = 0;  // ... that the snapshot restored at start covered
   // The time the last inbound event was applied at (see handle(InboundEvent&)).
   core::TimeMs last_event_ms_ = std::numeric_limits<core::TimeMs>::min();
 

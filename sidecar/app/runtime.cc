@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <exception>
+#include <future>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "sidecar/app/boot_id.h"
 #include "sidecar/app/peer_restore.h"
 #include "sidecar/app/signals.h"
+#include "sidecar/app/state_restore.h"
 #include "sidecar/codec/codec.h"
 #include "sidecar/common/redact.h"
 #include "sidecar/config/file_mode.h"
@@ -107,9 +109,16 @@ void Runtime::startOwner() {
       return config::loadFile(path, config::processEnvironment());
     };
   }
+  if (!config_.state.stream.empty() && config_.state.snapshot_interval_ms > 0) {
+    snapshot_writer_ = std::make_unique<StateSnapshotWriter>(
+        connection_->native(), config_.state.snapshot_bucket, snapshotGroup(config_),
+        milliseconds(std::max<std::int64_t>(config_.nats.connect_timeout_ms, 1000)),
+        state_snapshot_counters_, clock_);
+  }
   owner_.emplace(config_, OwnerLoopDeps{*connection_, queue_, counters_, clock_, std::move(reload),
                                         boot_id_, &metrics_, &heartbeat_, &steal_round_histogram_,
-                                        &leadership_, restoresFromPeer()});
+                                        &leadership_, restoresFromPeer(), snapshot_writer_.get(),
+                                        &state_snapshot_counters_});
   // The first connection attempts in start() may have taken up to 2 x nats.connectTimeout per
   // server: that wait is not an owner-thread stall.
   heartbeat_.beat(clock_.nowMs());
@@ -216,6 +225,8 @@ bool Runtime::consumeStateStream() {
   spec.create = config_.state.create_stream;
   spec.max_age_ms = config_.state.stream_max_age_ms;
   spec.timeout_ms = std::max<std::int64_t>(config_.nats.connect_timeout_ms, 1000);
+  const std::uint64_t restored = restoreStoredSnapshot();
+  if (restored > 0) spec.start_sequence = restored + 1;
   std::vector<transport::StreamRoute> routes;
   for (const codec::EventKind kind : kEventKinds) {
     const std::string& subject = subjectOf(config_.subjects, kind);
@@ -225,9 +236,11 @@ bool Runtime::consumeStateStream() {
       connection_->consumeStream(spec, std::move(routes));
   if (result.problem == transport::StreamProblem::kNone) {
     spdlog::info(
-        "state: consuming stream '{}' from its first event (one ordered consumer); "
-        "replayed events are applied at their age",
-        spec.stream);
+        "state: consuming stream '{}' from {} (one ordered consumer); replayed events are "
+        "applied at their age",
+        spec.stream,
+        restored > 0 ? "sequence " + std::to_string(spec.start_sequence) + ", after the snapshot"
+                     : std::string("its first event"));
     return true;
   }
   spdlog::error(
@@ -235,6 +248,57 @@ bool Runtime::consumeStateStream() {
       "from before this start are not replayed (stateStreamUnavailable in work.stats)",
       transport::toString(result.problem), result.error);
   return false;
+}
+
+std::uint64_t Runtime::restoreStoredSnapshot() {
+  if (!snapshot_writer_) return 0;  // snapshots off: the stream is the only record
+  const config::StateConfig& state = config_.state;
+  StoredFetch fetched = fetchStoredSnapshot(
+      connection_->native(), state.snapshot_bucket, snapshotGroup(config_), state.stream,
+      milliseconds(std::max<std::int64_t>(config_.nats.connect_timeout_ms, 1000)));
+  if (fetched.outcome == StoredFetch::Outcome::kAbsent) {
+    state_snapshot_counters_.restore_absent.fetch_add(1, std::memory_order_relaxed);
+    spdlog::info("state: {}; replaying stream '{}' from its first event", fetched.why,
+                 state.stream);
+    return 0;
+  }
+  if (fetched.outcome == StoredFetch::Outcome::kRefused) {
+    refuseStoredSnapshot(fetched.why);
+    return 0;
+  }
+  const std::uint64_t sequence = fetched.snapshot.stream_sequence;
+  auto verdict = std::make_shared<std::promise<core::RestoreResult>>();
+  std::future<core::RestoreResult> restored = verdict->get_future();
+  if (queue_.push(StoredRestore{std::move(fetched.snapshot.image), sequence, verdict}) !=
+      PushResult::kQueued) {
+    refuseStoredSnapshot("the event queue did not take it");
+    return 0;
+  }
+  // A real wait for the owner thread (steady_clock, see clock.h), which restores nothing else.
+  while (restored.wait_for(milliseconds(100)) != std::future_status::ready) {
+    if (owner_failed_) return 0;
+  }
+  const core::RestoreResult result = restored.get();
+  if (!result.ok) {
+    refuseStoredSnapshot("restore refused: " + result.error);
+    return 0;
+  }
+  state_snapshot_counters_.restores.fetch_add(1, std::memory_order_relaxed);
+  state_snapshot_counters_.restored_sequence.store(sequence, std::memory_order_relaxed);
+  spdlog::info(
+      "state: restored the snapshot of stream '{}' up to sequence {} from bucket '{}' ({} "
+      "agents, {} tasks, {} steals; taken {} ms ago)",
+      state.stream, sequence, state.snapshot_bucket, result.agents, result.tasks, result.steals,
+      fetched.gap_ms);
+  return sequence;
+}
+
+void Runtime::refuseStoredSnapshot(const std::string& why) {
+  state_snapshot_counters_.restore_refusals.fetch_add(1, std::memory_order_relaxed);
+  spdlog::warn(
+      "state: the stored snapshot in bucket '{}' is refused ({}); replaying stream '{}' from its "
+      "first event instead (stateSnapshotRestoreRefusals in work.stats)",
+      config_.state.snapshot_bucket, why, config_.state.stream);
 }
 
 std::optional<int> Runtime::subscribeServices() {
@@ -330,6 +394,8 @@ int Runtime::stop(int exit_code) {
   connection_->drainSubscriptions(start + budget_ / 2);
   queue_.close();
   owner_thread_.join();
+  // After the owner's last offer; a write under way ends within its JetStream timeout.
+  if (snapshot_writer_) snapshot_writer_->stop();
   connection_->close(start + budget_);
   spdlog::info("stopped in {} ms",
                std::chrono::duration_cast<milliseconds>(steady_clock::now() - start).count());

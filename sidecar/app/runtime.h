@@ -22,6 +22,7 @@
 #include "sidecar/app/inbound.h"
 #include "sidecar/app/log_throttle.h"
 #include "sidecar/app/owner_loop.h"
+#include "sidecar/app/state_snapshots.h"
 #include "sidecar/config/config.h"
 #include "sidecar/ha/leader_elector.h"
 #include "sidecar/observability/heartbeat.h"
@@ -80,6 +81,11 @@ class Runtime {
   // state.stream set: consume it instead of the plain event subscriptions (never both, or
   // each event would be applied twice); false (logged, counted) when it cannot be consumed.
   [[nodiscard]] bool consumeStateStream();
+  // state.snapshotInterval: restores the group's snapshot from the state bucket through the
+  // owner thread; the stream sequence it covers, or 0 (absent or refused: logged, counted) for
+  // a replay from the stream's first event.
+  [[nodiscard]] std::uint64_t restoreStoredSnapshot();
+  void refuseStoredSnapshot(const std::string& why);
   [[nodiscard]] std::optional<int> subscribeEvents();
   [[nodiscard]] std::optional<int> subscribeServices();
   // With ha: work.steal, to learn the leader's orders.
@@ -123,6 +129,10 @@ class Runtime {
   std::unique_ptr<observability::HttpServer> http_;
   // With ha: campaigns on the connection's JetStream; stopped (lease handed over) first.
   std::unique_ptr<ha::LeaderElector> elector_;
+  // state.stream with snapshots: writes the owner's snapshots on its own thread; stopped in
+  // stop() before the connection closes, destroyed (after the owner's last offer) before it.
+  StateSnapshotCounters state_snapshot_counters_;
+  std::unique_ptr<StateSnapshotWriter> snapshot_writer_;
   std::uint64_t http_queued_reported_ = 0;  // main thread
   bool from_stream_ = false;                // main thread: the events come from state.stream
   // Holds a reference to the connection, so it is destroyed before it.

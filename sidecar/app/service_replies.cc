@@ -154,6 +154,20 @@ json haStats(const SidecarFigures& figures) {
   };
 }
 
+// State snapshots in the KV bucket (state.snapshotInterval).
+json stateSnapshotStats(const observability::StateSnapshotCounts& k) {
+  return {
+      {"stateSnapshotsWritten", k.written},
+      {"stateSnapshotWriteFailures", k.write_failures},
+      {"stateSnapshotSequence", k.last_sequence},
+      {"stateSnapshotBytes", k.last_bytes},
+      {"stateSnapshotRestores", k.restores},
+      {"stateSnapshotRestoreRefusals", k.restore_refusals},
+      {"stateSnapshotRestoreAbsent", k.restore_absent},
+      {"stateSnapshotRestoredSequence", k.restored_sequence},
+  };
+}
+
 }  // namespace
 
 Reply statsReply(const core::Coordinator& coordinator, core::TimeMs now,
@@ -222,6 +236,7 @@ Reply statsReply(const core::Coordinator& coordinator, core::TimeMs now,
       {"uptimeMs", figures.uptime_ms},
   };
   out.update(haStats(figures));
+  out.update(stateSnapshotStats(figures.state_snapshots));
   return Reply{true, dump(out)};
 }
 

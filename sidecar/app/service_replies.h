@@ -44,6 +44,7 @@ struct SidecarFigures {
   std::uint64_t ha_epoch = 0;
   std::string ha_leader;
   observability::HaCounts ha;
+  observability::StateSnapshotCounts state_snapshots;
 };
 
 struct Reply {

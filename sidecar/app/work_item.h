@@ -8,11 +8,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <future>
+#include <memory>
 #include <string>
 #include <variant>
 
 #include "sidecar/codec/codec.h"
 #include "sidecar/core/events.h"
+#include "sidecar/core/state_image.h"
 
 namespace wss::app {
 
@@ -27,6 +30,9 @@ struct InboundEvent {
   // stream (state.stream), 0 for plain subscriptions. The owner applies it that far back.
   std::int64_t age_ms = 0;
   std::uint64_t hash = 0;  // snapshot::eventHash of its subject and bytes (ha); else 0
+  // Its sequence in the state stream; 0 for plain subscriptions. The owner keeps the last, the
+  // sequence a state snapshot it takes covers.
+  std::uint64_t stream_sequence = 0;
 };
 
 // A request to answer on `reply`.
@@ -59,7 +65,16 @@ struct PeerSnapshot {
   std::string error;
 };
 
+// A snapshot read from the state bucket at start (state_restore.h), aged to now: the owner
+// restores it before any event, then says how that went through `verdict`, since the main
+// thread only starts the stream after it once the restore held.
+struct StoredRestore {
+  core::StateImage image;
+  std::uint64_t stream_sequence = 0;
+  std::shared_ptr<std::promise<core::RestoreResult>> verdict;
+};
+
 using WorkItem = std::variant<InboundEvent, ServiceRequest, ReloadRequest, PeerSteal,
-                              SnapshotRequest, PeerSnapshot>;
+                              SnapshotRequest, PeerSnapshot, StoredRestore>;
 
 }  // namespace wss::app

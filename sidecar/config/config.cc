@@ -605,6 +605,18 @@ int readState(const Entry& section, StateConfig& state) {
                     }},
                    {"createStream", [&](const Entry& e) { state.create_stream = readBool(e); }},
                    {"streamMaxAge", max_age},
+                   {"snapshotInterval",
+                    [&](const Entry& e) {
+                      state.snapshot_interval_ms = readDuration(e, 0, kMaxDuration);
+                      if (state.snapshot_interval_ms > 0 && state.snapshot_interval_ms < kSecond) {
+                        fail(e, "must be 0 (no snapshots) or at least 1s");
+                      }
+                    }},
+                   {"snapshotBucket",
+                    [&](const Entry& e) {
+                      state.snapshot_bucket = readString(e);
+                      checkKvName(e, state.snapshot_bucket, "");
+                    }},
                });
   if (state.create_stream && state.stream.empty()) {
     fail(present.at("createStream"), "set without state.stream; name the stream to create");

@@ -84,6 +84,10 @@ struct StateConfig {
   std::string stream;          // a stream capturing the four inbound subjects; empty: none
   bool create_stream = false;  // create `stream` when absent (limits, file, max age below)
   core::TimeMs stream_max_age_ms = 3'600'000;  // the created stream keeps events this long
+  // With `stream`: the state is snapshotted this often into `snapshot_bucket`, and a start
+  // restores the newest and replays the stream after it. 0: no snapshots (full replays).
+  core::TimeMs snapshot_interval_ms = 30'000;
+  std::string snapshot_bucket = "wss_state";  // a KV bucket, created when absent
 };
 
 struct Config {

@@ -79,6 +79,20 @@ struct HaCounts {
   std::uint64_t snapshot_serve_failures = 0;
 };
 
+// State snapshots in the KV bucket (state.snapshotBucket), since start. Shared by work.stats
+// and /metrics.
+struct StateSnapshotCounts {
+  std::uint64_t written = 0;
+  std::uint64_t write_failures = 0;
+  std::uint64_t last_sequence = 0;  // gauge: the stream sequence the last one written covers
+  std::uint64_t last_bytes = 0;     // gauge: its encoded size
+  std::uint64_t bytes_written = 0;
+  std::uint64_t restores = 0;           // starts from a stored snapshot (0 or 1)
+  std::uint64_t restore_refusals = 0;   // corrupt, foreign format, too old, refused: full replay
+  std::uint64_t restore_absent = 0;     // none stored yet: full replay
+  std::uint64_t restored_sequence = 0;  // gauge: the sequence the restored one covered
+};
+
 struct MetricsSnapshot {
   // Inbound events, indexed by InboundKind.
   std::array<EventCounts, kInboundKindCount> inbound{};
@@ -138,6 +152,7 @@ struct MetricsSnapshot {
   std::uint64_t state_stream_unavailable = 0;  // fell back to plain subscriptions (cold start)
   std::uint64_t state_stream_events = 0;       // events the stream delivered
   std::uint64_t state_stream_unrouted = 0;     // on no inbound subject, dropped
+  StateSnapshotCounts state_snapshots;
 
   BuildInfo build = currentBuildInfo();
 };

@@ -317,6 +317,24 @@ void renderStateStream(std::string& out, const MetricsSnapshot& s) {
   counter(out, "wss_state_stream_unrouted_total",
           "Messages of the state stream on a subject no inbound subject covers, dropped.",
           s.state_stream_unrouted);
+  const StateSnapshotCounts& k = s.state_snapshots;
+  counter(out, "wss_state_snapshots_written_total",
+          "State snapshots written to the state.snapshotBucket KV bucket.", k.written);
+  counter(out, "wss_state_snapshot_write_failures_total",
+          "State snapshots that could not be written (the previous one stays).", k.write_failures);
+  gauge(out, "wss_state_snapshot_sequence",
+        "The state stream sequence the last snapshot written covers.", k.last_sequence);
+  gauge(out, "wss_state_snapshot_bytes", "The encoded size of the last snapshot written.",
+        k.last_bytes);
+  counter(out, "wss_state_snapshot_written_bytes_total",
+          "Bytes of snapshot pieces written to the bucket.", k.bytes_written);
+  family(out, "wss_state_snapshot_restores_total", "counter",
+         "Starts by outcome: restored from a stored snapshot, refused (corrupt, another format, "
+         "older than the stream, not restorable) or absent; both of the latter replay the "
+         "whole stream.");
+  labelled(out, "wss_state_snapshot_restores_total", "outcome", "restored", k.restores);
+  labelled(out, "wss_state_snapshot_restores_total", "outcome", "refused", k.restore_refusals);
+  labelled(out, "wss_state_snapshot_restores_total", "outcome", "absent", k.restore_absent);
 }
 
 }  // namespace

@@ -80,6 +80,7 @@ std::string encode(const Snapshot& snapshot) {
   for (const auto& steal : snapshot.image.steals) toProto(steal, *out.add_steals());
   for (const std::uint64_t hash : snapshot.recent_events) out.add_recent_events(hash);
   out.set_stream_sequence(snapshot.stream_sequence);
+  out.set_taken_unix_ms(snapshot.taken_unix_ms);
   return out.SerializeAsString();
 }
 
@@ -111,6 +112,7 @@ DecodeResult decode(std::string_view bytes) {
   }
   result.snapshot.recent_events.assign(in.recent_events().begin(), in.recent_events().end());
   result.snapshot.stream_sequence = in.stream_sequence();
+  result.snapshot.taken_unix_ms = in.taken_unix_ms();
   result.ok = true;
   return result;
 }

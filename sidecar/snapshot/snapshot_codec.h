@@ -15,13 +15,15 @@
 
 namespace wss::snapshot {
 
-// Bump on any change a reader of the old format would misread.
-inline constexpr std::uint32_t kFormat = 1;
+// Bump on any change a reader of the old format would misread. 2: taken_unix_ms (a format-1
+// reader would restore a stored snapshot's ages without the time it spent in the bucket).
+inline constexpr std::uint32_t kFormat = 2;
 
 struct Snapshot {
   core::StateImage image;
   std::vector<std::uint64_t> recent_events;  // eventHash() of what the taker applied lately
   std::uint64_t stream_sequence = 0;
+  std::int64_t taken_unix_ms = 0;  // the taker's wall clock; 0: unknown (a peer's, live)
 };
 
 [[nodiscard]] std::string encode(const Snapshot& snapshot);

@@ -112,6 +112,33 @@ std::string_view toString(StreamProblem problem) {
   return "?";
 }
 
+StreamBounds streamBounds(natsConnection* nc, const std::string& stream, std::int64_t timeout_ms) {
+  StreamBounds bounds;
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.Wait = std::max<std::int64_t>(timeout_ms, 1);
+  jsCtx* js = nullptr;
+  if (const natsStatus status = natsConnection_JetStream(&js, nc, &options); status != NATS_OK) {
+    bounds.error = "JetStream context: " + describeStatus(status);
+    return bounds;
+  }
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = kNoErrorCode;
+  const natsStatus status = js_GetStreamInfo(&info, js, stream.c_str(), nullptr, &code);
+  if (status == NATS_OK) {
+    bounds.found = true;
+    bounds.first = info->State.FirstSeq;
+    bounds.last = info->State.LastSeq;
+  } else if (status == NATS_NOT_FOUND || code == JSStreamNotFoundErr) {
+    bounds.error = "stream '" + stream + "' does not exist";
+  } else {
+    bounds.error = apiFailure("stream '" + stream + "'", status, code).error;
+  }
+  jsStreamInfo_Destroy(info);
+  jsCtx_Destroy(js);
+  return bounds;
+}
+
 std::int64_t ageMs(std::int64_t timestamp_ns, std::int64_t now_ns) {
   if (timestamp_ns <= 0 || now_ns <= timestamp_ns) return 0;
   return (now_ns - timestamp_ns) / 1'000'000;
@@ -133,18 +160,19 @@ EventStream::OpenResult EventStream::open(natsConnection* nc, const StreamSpec& 
     return found;
   }
   std::unique_ptr<EventStream> stream(
-      new EventStream(spec.stream, js, std::move(routes), handler_failures));
-  OpenResult result = stream->subscribe();
+      new EventStream(spec.stream, js, std::move(routes), handler_failures, spec.start_sequence));
+  OpenResult result = stream->subscribe(spec.start_sequence);
   if (result.problem == StreamProblem::kNone) result.stream = std::move(stream);
   return result;
 }
 
 EventStream::EventStream(std::string name, jsCtx* js, std::vector<StreamRoute> routes,
-                         std::atomic<std::uint64_t>* handler_failures)
+                         std::atomic<std::uint64_t>* handler_failures, std::uint64_t start_sequence)
     : name_(std::move(name)),
       js_(js),
       routes_(std::move(routes)),
-      handler_failures_(handler_failures) {
+      handler_failures_(handler_failures),
+      start_sequence_(start_sequence) {
   patterns_.reserve(routes_.size());
   for (const StreamRoute& route : routes_) patterns_.emplace_back(route.subject);
 }
@@ -157,12 +185,16 @@ EventStream::~EventStream() {
   jsCtx_Destroy(js_);
 }
 
-EventStream::OpenResult EventStream::subscribe() {
+EventStream::OpenResult EventStream::subscribe(std::uint64_t start_sequence) {
   jsSubOptions options;
   jsSubOptions_Init(&options);
   options.Stream = name_.c_str();
   options.Ordered = true;  // one consumer, in stream order; cnats recreates it on gaps
   options.Config.DeliverPolicy = js_DeliverAll;
+  if (start_sequence > 0) {  // after a restored snapshot (cnats resets from the last seen after)
+    options.Config.DeliverPolicy = js_DeliverByStartSequence;
+    options.Config.OptStartSeq = start_sequence;
+  }
   jsErrCode code = kNoErrorCode;
   // ">" as the filter: the server accepts a filter wider than the stream's subjects, so the
   // one consumer sees all of them; route() drops what no inbound subject covers.
@@ -200,7 +232,17 @@ void EventStream::route(natsMsg* msg) {
   if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
     const auto now = std::chrono::system_clock::now().time_since_epoch();  // the stamp's clock
     view.age_ms = ageMs(meta->Timestamp, std::chrono::nanoseconds(now).count());
+    view.stream_sequence = meta->Sequence.Stream;
     jsMsgMetaData_Destroy(meta);
+  }
+  if (view.stream_sequence != 0 && view.stream_sequence < start_sequence_) {
+    if (skipped_.fetch_add(1, std::memory_order_relaxed) == 0) {
+      spdlog::warn(
+          "stream '{}' redelivered sequence {}, which the restored snapshot holds "
+          "(a consumer reset): dropped, as are any others before {}",
+          name_, view.stream_sequence, start_sequence_);
+    }
+    return;
   }
   delivered_.fetch_add(1, std::memory_order_relaxed);
   callHandler(routes_[*index].handler, view, handler_failures_, routes_[*index].subject);

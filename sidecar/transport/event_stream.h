@@ -26,12 +26,14 @@
 namespace wss::transport {
 
 // What to consume: config::StateConfig and how long each API call may take; the routes give
-// the subjects. No pending limits: see EventStream::subscribe() in event_stream.cc.
+// the subjects. No pending limits: see EventStream::subscribe in event_stream.cc.
 struct StreamSpec {
   std::string stream;
   bool create = false;             // create it when absent: the route subjects, limits, file
   std::int64_t max_age_ms = 0;     // of a created stream
   std::int64_t timeout_ms = 2000;  // each JetStream API call
+  // The first sequence to deliver (a restored snapshot's next); 0: the stream's first message.
+  std::uint64_t start_sequence = 0;
 };
 
 // A subject (wildcards allowed) and the handler of the messages it covers.
@@ -50,6 +52,18 @@ enum class StreamProblem : std::uint8_t {
 };
 
 [[nodiscard]] std::string_view toString(StreamProblem problem);
+
+// A stream's first and last sequence (first = last + 1 when it is empty).
+struct StreamBounds {
+  bool found = false;  // false: absent, or the lookup failed (error says which)
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  std::string error;
+};
+
+// Looks the stream up, waiting at most `timeout_ms`. Blocking: the main thread, connected.
+[[nodiscard]] StreamBounds streamBounds(natsConnection* nc, const std::string& stream,
+                                        std::int64_t timeout_ms);
 
 // The age of a message stamped `timestamp_ns` (Unix ns, the server's clock) at `now_ns`, in
 // whole milliseconds; 0 when the stamp is missing or ahead of `now_ns` (clock skew). Pure.
@@ -87,12 +101,16 @@ class EventStream {
   // capturing more than the inbound subjects), dropped. Any thread.
   [[nodiscard]] std::uint64_t delivered() const { return delivered_.load(); }
   [[nodiscard]] std::uint64_t unrouted() const { return unrouted_.load(); }
+  // Messages before StreamSpec::start_sequence, dropped: a restored snapshot holds them
+  // already. cnats resets an ordered consumer at the sequence after the last one it delivered,
+  // or at 1 when it delivered none yet, so a reset right after a restore replays them. Any thread.
+  [[nodiscard]] std::uint64_t skipped() const { return skipped_.load(); }
   [[nodiscard]] const std::string& name() const { return name_; }
 
  private:
   EventStream(std::string name, jsCtx* js, std::vector<StreamRoute> routes,
-              std::atomic<std::uint64_t>* handler_failures);
-  [[nodiscard]] OpenResult subscribe();
+              std::atomic<std::uint64_t>* handler_failures, std::uint64_t start_sequence);
+  [[nodiscard]] OpenResult subscribe(std::uint64_t start_sequence);
   static void onMessage(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* closure);
   void route(natsMsg* msg);
 
@@ -104,6 +122,8 @@ class EventStream {
   std::atomic<std::uint64_t>* handler_failures_;
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> unrouted_{0};
+  std::uint64_t start_sequence_;
+  std::atomic<std::uint64_t> skipped_{0};
 };
 
 }  // namespace wss::transport

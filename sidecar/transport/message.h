@@ -17,6 +17,9 @@ struct InboundMessage {
   // How long ago the server stored it, for an event replayed from a stream (event_stream.h);
   // 0 for a plain subscription's message, which is live.
   std::int64_t age_ms = 0;
+  // The stream sequence of an event from a stream (event_stream.h), so the owner knows how far
+  // a state snapshot covers it; 0 for a plain subscription's message.
+  std::uint64_t stream_sequence = 0;
 };
 
 }  // namespace wss::transport

@@ -443,6 +443,8 @@ const std::set<std::string>& allKeys() {
       "state.stream",
       "state.createStream",
       "state.streamMaxAge",
+      "state.snapshotInterval",
+      "state.snapshotBucket",
       "maintenanceInterval",
   };
   return keys;
@@ -650,6 +652,34 @@ TEST_CASE("state: off by default, every key read and checked") {
   CHECK(set.config.state.create_stream);
   CHECK(set.config.state.stream_max_age_ms == 90 * 60'000);
   CHECK(loadString("state:\n  stream: ''\n", "c.yaml", {}).ok);  // empty: no stream
+}
+
+TEST_CASE("state: snapshots every 30s into wss_state by default, 0 turns them off") {
+  const LoadResult none = loadString("", "c.yaml", {});
+  REQUIRE(none.ok);
+  CHECK(none.config.state.snapshot_interval_ms == 30'000);
+  CHECK(none.config.state.snapshot_bucket == "wss_state");
+  const LoadResult set = loadString(
+      "state:\n  stream: S\n  snapshotInterval: 2m\n  snapshotBucket: my-state_1\n", "c.yaml", {});
+  REQUIRE(set.ok);
+  CHECK(set.config.state.snapshot_interval_ms == 120'000);
+  CHECK(set.config.state.snapshot_bucket == "my-state_1");
+  const LoadResult off = loadString("state:\n  snapshotInterval: 0\n", "c.yaml", {});
+  REQUIRE(off.ok);
+  CHECK(off.config.state.snapshot_interval_ms == 0);
+}
+
+TEST_CASE("state: bad snapshot keys name the file, the line and the key") {
+  CHECK(loadString("state:\n  snapshotInterval: 500ms\n", "c.yaml", {}).error ==
+        "c.yaml:2: key 'state.snapshotInterval': must be 0 (no snapshots) or at least 1s");
+  CHECK_THAT(loadString("state:\n  snapshotInterval: 721h\n", "c.yaml", {}).error,
+             Catch::StartsWith("c.yaml:2: key 'state.snapshotInterval': '721h' is out of range"));
+  CHECK_THAT(loadString("state:\n  snapshotInterval: soon\n", "c.yaml", {}).error,
+             Catch::StartsWith("c.yaml:2: key 'state.snapshotInterval': "));
+  CHECK(loadString("state:\n  snapshotBucket: a.b\n", "c.yaml", {}).error ==
+        "c.yaml:2: key 'state.snapshotBucket': 'a.b' may only hold letters, digits, '_', '-'");
+  CHECK(loadString("state:\n  snapshotBucket: ''\n", "c.yaml", {}).error ==
+        "c.yaml:2: key 'state.snapshotBucket': must not be empty");
 }
 
 TEST_CASE("state: bad values name the file, the line and the key") {

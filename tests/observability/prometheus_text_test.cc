@@ -82,6 +82,14 @@ TEST_CASE("every figure of the snapshot is reported", "[prometheus_text]") {
   CHECK(contains(text, "wss_state_stream_unavailable_total 27"));
   CHECK(contains(text, "wss_state_stream_events_total 28"));
   CHECK(contains(text, "wss_state_stream_unrouted_total 29"));
+  CHECK(contains(text, "wss_state_snapshots_written_total 30"));
+  CHECK(contains(text, "wss_state_snapshot_write_failures_total 31"));
+  CHECK(contains(text, "wss_state_snapshot_sequence 32"));
+  CHECK(contains(text, "wss_state_snapshot_bytes 33"));
+  CHECK(contains(text, "wss_state_snapshot_written_bytes_total 34"));
+  CHECK(contains(text, R"(wss_state_snapshot_restores_total{outcome="restored"} 35)"));
+  CHECK(contains(text, R"(wss_state_snapshot_restores_total{outcome="refused"} 36)"));
+  CHECK(contains(text, R"(wss_state_snapshot_restores_total{outcome="absent"} 37)"));
 }
 
 TEST_CASE("the steal round histogram has cumulative le buckets", "[prometheus_text]") {
@@ -129,7 +137,7 @@ TEST_CASE("families follow the naming conventions and bounded labels", "[prometh
   const auto text = renderPrometheus(sampleSnapshot());
   const std::regex type_line(R"(# TYPE (\S+) (\S+))");
   const std::regex label_name(R"(([a-z_]+)=")");
-  const std::set<std::string> allowed_labels = {"kind", "state",   "reason",
+  const std::set<std::string> allowed_labels = {"kind", "state",   "reason", "outcome",
                                                 "le",   "version", "commit"};
   std::set<std::string> helped;
   std::set<std::string> typed;
@@ -155,7 +163,7 @@ TEST_CASE("families follow the naming conventions and bounded labels", "[prometh
       }
     }
   }
-  CHECK(typed.size() == 54);  // docs/metrics.md lists each of them
+  CHECK(typed.size() == 60);  // docs/metrics.md lists each of them
 }
 
 }  // namespace

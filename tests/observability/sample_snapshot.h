@@ -39,6 +39,7 @@ inline MetricsSnapshot sampleSnapshot() {
   s.state_stream_unavailable = 27;
   s.state_stream_events = 28;
   s.state_stream_unrouted = 29;
+  s.state_snapshots = {30, 31, 32, 33, 34, 35, 36, 37, 38};
   s.build = {"1.2.3", "abc123"};
   return s;
 }
