@@ -12,6 +12,7 @@
 //   sidecar that is a whole restart: process start, connect, stream lookup, replay.
 // The bare reader is one ordered push consumer (js_Subscribe), as the sidecar uses.
 #include <nats/nats.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -43,6 +44,11 @@ constexpr const char* kUsage = R"(usage: stream-ingest-bench [options]
   --agents N           agents in the mix (default 1000)
   --encodings LIST     json,protobuf (default both)
   --json-out FILE      the results as JSON
+  --restart-agents N   also time a restart at scale: a stream of N agents and N/2 x
+                       --restart-depth queued tasks, snapshotted, the sidecar kill -9ed, more
+                       events meanwhile, a fresh one timed until it knows every task (0: off)
+  --restart-depth D    tasks per loaded agent (default 20: 1,000,000 tasks at 100,000 agents)
+  --restart-only       skip the live and replay phases
 )";
 
 struct Args {
@@ -52,6 +58,9 @@ struct Args {
   std::size_t agents = 1'000;
   std::vector<std::string> encodings{"json", "protobuf"};
   std::string json_out;
+  std::size_t restart_agents = 0;
+  std::size_t restart_depth = 20;
+  bool restart_only = false;
 };
 
 struct Run {
@@ -297,19 +306,105 @@ nlohmann::json measure(const Args& args, const std::string& enc, const std::stri
   return out;
 }
 
+// --- a restart at scale ---------------------------------------------------------------------
+
+// work.stats of a sidecar, waited for until `done(stats)` or `limit` passes; the last answer.
+template <typename Done>
+std::optional<nlohmann::json> statsUntil(NatsClient& client, Done done, double limit_s) {
+  std::optional<nlohmann::json> last;
+  for (const auto t0 = Clock::now(); since(t0) < limit_s;) {
+    if (auto stats = wss::bench::workStats(client, 2000)) {
+      last = std::move(stats);
+      if (done(*last)) return last;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return last;
+}
+
+std::uint64_t field(const std::optional<nlohmann::json>& stats, const char* name) {
+  return stats ? stats->value(name, std::uint64_t{0}) : 0;
+}
+
+// A stream of `agents` agents, half of them `depth` tasks deep (protobuf), ingested by a
+// sidecar that snapshots every second; once a snapshot covers the whole stream it is kill -9ed
+// and the agents' metrics published again (the events a restart replays after the snapshot).
+// A fresh sidecar is timed from its spawn until work.stats knows every task and has replayed
+// those events: restore (KV read, decode, restore) plus replay.
+nlohmann::json measureRestart(const Args& args, const std::string& dir) {
+  std::string error;
+  const auto mix = wss::bench::makeBurstMix(args.restart_agents, args.restart_depth,
+                                            wss::codec::Encoding::kProtobuf);
+  const std::uint64_t tasks = mix.assigned;
+  const wss::bench::EventMix again{
+      {mix.events.begin(), mix.events.begin() + static_cast<long>(args.restart_agents)}};
+  auto pub = NatsClient::connect(args.nats_url, "stream-ingest-bench-restart", &error);
+  jsCtx* js = pub ? jetStream(*pub) : nullptr;
+  if (js == nullptr || !createStream(js, &error)) return {{"error", "no JetStream: " + error}};
+  publishMix(*pub, mix);
+  const std::int64_t stored = waitStored(js, mix.events.size());
+  const std::string config = dir + "/restart.yaml";
+  std::ofstream(config, std::ios::trunc)
+      << "nats:\n  url: " << args.nats_url << "\nstate:\n  stream: " << kStream
+      << "\n  snapshotInterval: 1s\nlimits:\n  maxTasks: " << 2 * tasks + 1000
+      << "\n  maxAgents: " << 2 * args.restart_agents + 1000
+      << "\nhttp:\n  enabled: false\nlog:\n  level: warn\n";
+  auto client = NatsClient::connect(args.nats_url, "stream-ingest-bench-restart-stats", &error);
+  nlohmann::json out = {{"agents", args.restart_agents}, {"tasks", tasks}, {"stored", stored}};
+  {
+    wss::testing::ChildProcess first({args.sidecar, "--config", config}, dir + "/restart-1.log");
+    const auto covered = statsUntil(
+        *client,
+        [&](const nlohmann::json& st) {
+          return st.value("stateSnapshotSequence", std::uint64_t{0}) >=
+                 static_cast<std::uint64_t>(stored);
+        },
+        300);
+    out["snapshotBytes"] = field(covered, "stateSnapshotBytes");
+    if (field(covered, "stateSnapshotSequence") < static_cast<std::uint64_t>(stored)) {
+      out["error"] = "no snapshot covered the stream (see " + dir + "/restart-1.log)";
+    }
+    ::kill(first.pid(), SIGKILL);
+  }
+  publishMix(*pub, again);
+  (void)waitStored(js, mix.events.size() + again.events.size());
+  const auto t0 = Clock::now();
+  wss::testing::ChildProcess second({args.sidecar, "--config", config}, dir + "/restart-2.log");
+  const auto known = statsUntil(
+      *client,
+      [&](const nlohmann::json& st) {
+        return st.value("inFlightTasks", std::uint64_t{0}) >= tasks &&
+               st.value("eventsProcessed", std::uint64_t{0}) >= again.events.size();
+      },
+      300);
+  out["restartSeconds"] = since(t0);
+  out["restored"] = field(known, "stateSnapshotRestores");
+  out["replayed"] = field(known, "eventsProcessed");
+  out["knownTasks"] = field(known, "inFlightTasks");
+  if (field(known, "inFlightTasks") < tasks) out["error"] = "the fresh sidecar did not know every task";
+  second.stop();
+  (void)js_DeleteStream(js, kStream, nullptr, nullptr);
+  jsCtx_Destroy(js);
+  return out;
+}
+
 bool parseArgs(int argc, char** argv, Args* a, std::string* error) {
   const char* url = std::getenv("NATS_URL");
   a->nats_url = url != nullptr ? url : "nats://127.0.0.1:4222";
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   a->sidecar = (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "work-stealing-sidecar";
-  for (int i = 1; i < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg == "--restart-only") {
+      a->restart_only = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       *error = arg + " needs a value";
       return false;
     }
-    const std::string v = argv[i + 1];
+    const std::string v = argv[++i];
     if (arg == "--nats-url") {
       a->nats_url = v;
     } else if (arg == "--sidecar") {
@@ -320,6 +415,10 @@ bool parseArgs(int argc, char** argv, Args* a, std::string* error) {
       a->agents = std::stoull(v);
     } else if (arg == "--json-out") {
       a->json_out = v;
+    } else if (arg == "--restart-agents") {
+      a->restart_agents = std::stoull(v);
+    } else if (arg == "--restart-depth") {
+      a->restart_depth = std::stoull(v);
     } else if (arg == "--encodings" && (v == "json" || v == "protobuf")) {
       a->encodings = {v};
     } else if (arg != "--encodings" || v != "json,protobuf") {
@@ -355,9 +454,12 @@ int main(int argc, char** argv) {
   }
   nlohmann::json out = {{"agents", args.agents}, {"encodings", nlohmann::json::object()}};
   bool ok = true;
-  std::printf("%-9s %-7s %9s %12s %13s %6s %6s %9s\n", "encoding", "phase", "events",
-              "bare ev/s", "sidecar ev/s", "ratio", "lost", "sidecar s");
+  if (!args.restart_only) {
+    std::printf("%-9s %-7s %9s %12s %13s %6s %6s %9s\n", "encoding", "phase", "events",
+                "bare ev/s", "sidecar ev/s", "ratio", "lost", "sidecar s");
+  }
   for (const std::string& enc : args.encodings) {
+    if (args.restart_only) break;
     const nlohmann::json r = measure(args, enc, tmpl);
     out["encodings"][enc] = r;
     for (const char* phase : {"live", "replay"}) {
@@ -375,7 +477,19 @@ int main(int argc, char** argv) {
       ok = ok && p["lost"].get<long long>() == 0;
     }
   }
-  std::printf("goal: ratio >= 0.8, 0 lost\n");
+  if (!args.restart_only) std::printf("goal: ratio >= 0.8, 0 lost\n");
+  if (args.restart_agents > 0) {
+    const nlohmann::json r = measureRestart(args, tmpl);
+    out["restart"] = r;
+    ok = ok && !r.contains("error");
+    std::printf("restart: %llu agents, %llu tasks, snapshot %.1f MB: a fresh sidecar knew every "
+                "task and had replayed %llu events after %.2f s (restored %llu)%s%s\n",
+                r.value("agents", 0ULL), r.value("tasks", 0ULL),
+                static_cast<double>(r.value("snapshotBytes", 0ULL)) / 1e6,
+                r.value("replayed", 0ULL), r.value("restartSeconds", 0.0),
+                r.value("restored", 0ULL), r.contains("error") ? "; error: " : "",
+                r.value("error", std::string()).c_str());
+  }
   if (!args.json_out.empty()) std::ofstream(args.json_out, std::ios::trunc) << out.dump(2) << '\n';
   return ok ? 0 : 1;
 }
