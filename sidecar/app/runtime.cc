@@ -112,7 +112,7 @@ void Runtime::startOwner() {
   if (!config_.state.stream.empty() && config_.state.snapshot_interval_ms > 0) {
     snapshot_writer_ = std::make_unique<StateSnapshotWriter>(
         connection_->native(), config_.state.snapshot_bucket, snapshotGroup(config_),
-        milliseconds(std::max<std::int64_t>(config_.nats.connect_timeout_ms, 1000)),
+        config_.state.stream, milliseconds(std::max<std::int64_t>(config_.nats.connect_timeout_ms, 1000)),
         state_snapshot_counters_, clock_);
   }
   owner_.emplace(config_, OwnerLoopDeps{*connection_, queue_, counters_, clock_, std::move(reload),

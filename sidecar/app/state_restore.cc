@@ -29,11 +29,15 @@ std::int64_t wallClockMs() {
       .count();
 }
 
-// Whether the stream still holds every event after `sequence`; the refusal otherwise.
+// Whether the stream is the one the snapshot covers and still holds every event after
+// `sequence`; the refusal otherwise.
 std::string checkStream(natsConnection* nc, const std::string& stream, std::uint64_t sequence,
-                        std::chrono::milliseconds timeout) {
+                        std::int64_t covered_ns, std::chrono::milliseconds timeout) {
   const transport::StreamBounds bounds = transport::streamBounds(nc, stream, timeout.count());
   if (!bounds.found) return bounds.error;
+  if (std::string why = snapshot::incarnationProblem(covered_ns, bounds.created_ns); !why.empty()) {
+    return why;
+  }
   return snapshot::coverageProblem(sequence, bounds.first, bounds.last);
 }
 
@@ -87,7 +91,9 @@ StoredFetch fetchStoredSnapshot(natsConnection* nc, const std::string& bucket,
                    std::to_string(snapshot::kFormat));
   }
   // Before the pieces: a snapshot the stream has outlived is not worth fetching.
-  if (std::string why = checkStream(nc, stream, head->stream_sequence, timeout); !why.empty()) {
+  if (std::string why =
+          checkStream(nc, stream, head->stream_sequence, head->stream_created_ns, timeout);
+      !why.empty()) {
     return refused(why);
   }
   std::string why;
@@ -98,7 +104,8 @@ StoredFetch fetchStoredSnapshot(natsConnection* nc, const std::string& bucket,
   if (decoded.snapshot.taken_unix_ms <= 0) return refused("it says not when it was taken");
   // The pieces' own sequence rules: a refilled slot may hold a whole snapshot of another one.
   if (decoded.snapshot.stream_sequence != head->stream_sequence) {
-    if (std::string later = checkStream(nc, stream, decoded.snapshot.stream_sequence, timeout);
+    if (std::string later = checkStream(nc, stream, decoded.snapshot.stream_sequence,
+                                        head->stream_created_ns, timeout);
         !later.empty()) {
       return refused(later);
     }

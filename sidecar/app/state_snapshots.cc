@@ -9,6 +9,7 @@
 
 #include "sidecar/snapshot/chunks.h"
 #include "sidecar/snapshot/stored_snapshot.h"
+#include "sidecar/transport/event_stream.h"
 #include "sidecar/transport/kv_snapshot_store.h"
 
 namespace wss::app {
@@ -54,11 +55,12 @@ std::string snapshotGroup(const config::Config& config) {
 }
 
 StateSnapshotWriter::StateSnapshotWriter(natsConnection* nc, std::string bucket, std::string group,
-                                         std::chrono::milliseconds timeout,
+                                         std::string stream, std::chrono::milliseconds timeout,
                                          StateSnapshotCounters& counters, const Clock& clock)
     : nc_(nc),
       bucket_(std::move(bucket)),
       group_(std::move(group)),
+      stream_(std::move(stream)),
       timeout_(timeout),
       counters_(counters),
       throttle_(clock, std::chrono::seconds(60)),
@@ -101,11 +103,19 @@ void StateSnapshotWriter::run() {
 bool StateSnapshotWriter::bind() {
   if (store_) return true;
   std::string error;
+  // The stream's creation time goes into every head: a reader refuses a snapshot of a stream
+  // deleted and made again since.
+  const transport::StreamBounds bounds = transport::streamBounds(nc_, stream_, timeout_.count());
+  if (!bounds.found) {
+    failed("cannot look up stream '" + stream_ + "': " + bounds.error);
+    return false;
+  }
   store_ = transport::KvSnapshotStore::open(nc_, bucket_, timeout_, &error);
   if (!store_) {
     failed("cannot use bucket '" + bucket_ + "': " + error);
     return false;
   }
+  stream_created_ns_ = bounds.created_ns;
   // Fill the slot the current head does not name, so its snapshot stays whole meanwhile.
   const transport::KvSnapshotStore::Value head = store_->get(snapshot::headKey(group_));
   if (const auto decoded = head.found ? snapshot::decodeHead(head.bytes) : std::nullopt) {
@@ -141,7 +151,8 @@ void StateSnapshotWriter::write(snapshot::Snapshot& snapshot) {
                             static_cast<std::uint32_t>(pieces.size()),
                             snapshot.stream_sequence,
                             bytes.size(),
-                            snapshot.taken_unix_ms};
+                            snapshot.taken_unix_ms,
+                            stream_created_ns_};
   if (transport::Status put = store_->put(snapshot::headKey(group_), snapshot::encodeHead(head));
       !put.ok) {
     failed(put.error);

@@ -64,9 +64,10 @@ class StateSnapshotWriter final : public SnapshotSink {
  public:
   // Binds the bucket lazily, on its thread, and again after a failure. `nc` and `counters`
   // outlive the writer. Starts the thread.
+  // `stream`: the state stream, whose creation time each head records (stored_snapshot.h).
   StateSnapshotWriter(natsConnection* nc, std::string bucket, std::string group,
-                      std::chrono::milliseconds timeout, StateSnapshotCounters& counters,
-                      const Clock& clock);
+                      std::string stream, std::chrono::milliseconds timeout,
+                      StateSnapshotCounters& counters, const Clock& clock);
   // Stops: a write under way ends before its next call (each within `timeout`), leaving the
   // head as it was; one waiting is dropped.
   ~StateSnapshotWriter() override;
@@ -87,6 +88,8 @@ class StateSnapshotWriter final : public SnapshotSink {
   natsConnection* nc_;
   std::string bucket_;
   std::string group_;
+  std::string stream_;
+  std::int64_t stream_created_ns_ = 0;  // the writer thread: found when binding
   std::chrono::milliseconds timeout_;
   StateSnapshotCounters& counters_;
   LogThrottle throttle_;

@@ -31,7 +31,8 @@ std::string encodeHead(const StoredHead& head) {
               {"pieces", head.pieces},
               {"streamSequence", head.stream_sequence},
               {"bytes", head.bytes},
-              {"takenUnixMs", head.taken_unix_ms}}
+              {"takenUnixMs", head.taken_unix_ms},
+              {"streamCreatedNs", head.stream_created_ns}}
       .dump();
 }
 
@@ -45,7 +46,15 @@ std::optional<StoredHead> decodeHead(std::string_view bytes) {
       readField(body, "streamSequence", head.stream_sequence) &&
       readField(body, "bytes", head.bytes) && readField(body, "takenUnixMs", head.taken_unix_ms);
   if (!complete || head.slot > 1 || head.pieces == 0) return std::nullopt;
+  (void)readField(body, "streamCreatedNs", head.stream_created_ns);  // optional: 0 if absent
   return head;
+}
+
+std::string incarnationProblem(std::int64_t covered_ns, std::int64_t created_ns) {
+  if (covered_ns == 0 || covered_ns == created_ns) return {};
+  return "it covers the stream made at " + std::to_string(covered_ns) +
+         " ns, but this one was made at " + std::to_string(created_ns) +
+         " ns (deleted and made again since)";
 }
 
 std::string coverageProblem(std::uint64_t sequence, std::uint64_t first, std::uint64_t last) {

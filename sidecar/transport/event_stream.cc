@@ -129,6 +129,7 @@ StreamBounds streamBounds(natsConnection* nc, const std::string& stream, std::in
     bounds.found = true;
     bounds.first = info->State.FirstSeq;
     bounds.last = info->State.LastSeq;
+    bounds.created_ns = info->Created;
   } else if (status == NATS_NOT_FOUND || code == JSStreamNotFoundErr) {
     bounds.error = "stream '" + stream + "' does not exist";
   } else {

@@ -58,6 +58,9 @@ struct StreamBounds {
   bool found = false;  // false: absent, or the lookup failed (error says which)
   std::uint64_t first = 0;
   std::uint64_t last = 0;
+  // When it was made (Unix ns): a stream deleted and made again under the same name is
+  // another stream, whatever its sequences.
+  std::int64_t created_ns = 0;
   std::string error;
 };
 

@@ -345,5 +345,39 @@ TEST_CASE("state snapshots: one of a stream deleted since is refused and counted
   CHECK_THAT(fresh.log(), Catch::Contains("is refused (stream 'WSS_EVENTS' does not exist)"));
 }
 
+// A stream deleted and made again under the same name, then filled as far as before: the old
+// snapshot's sequence fits its bounds, but it numbers other events. The head records when the
+// stream it covers was made.
+TEST_CASE("state snapshots: one of a stream made again since, as long as before, is refused",
+          "[integration][state_snapshot]") {
+  JetStreamServer js;
+  REQUIRE(js.server.running());
+  FleetClient fleet(js.server.url());
+  REQUIRE(fleet.connected());
+  Written before = writeThenKill(js, fleet);
+  before.steady.reset();
+  const auto deleted = fleet.client().request("$JS.API.STREAM.DELETE.WSS_EVENTS", "");
+  REQUIRE(deleted);
+  REQUIRE_THAT(*deleted, Catch::Contains("\"success\":true"));
+  std::uint64_t refilled = 0;
+  {
+    SidecarProcess maker(snapshotOptions(js.server.url(), "maker", "0"));  // makes it again
+    REQUIRE(statsWhen(fleet, "maker.stats", [](const json&) { return true; }));
+    refilled = phase(fleet, 0);
+    REQUIRE(statsWhen(fleet, "maker.stats",
+                      [&](const json& s) { return number(s, "eventsProcessed") == refilled; }));
+  }
+  REQUIRE(refilled >= before.sent);
+
+  SidecarProcess fresh(snapshotOptions(js.server.url(), "w", "1s"));
+  const auto live = statsWhen(
+      fleet, "w.stats", [&](const json& s) { return number(s, "eventsProcessed") == refilled; });
+  INFO(fresh.log());
+  REQUIRE(live);
+  CHECK(number(*live, "stateSnapshotRestores") == 0);
+  CHECK(number(*live, "stateSnapshotRestoreRefusals") == 1);
+  CHECK_THAT(fresh.log(), Catch::Contains("deleted and made again since"));
+}
+
 }  // namespace
 }  // namespace wss::testing
