@@ -91,7 +91,7 @@ TEST_CASE("stored snapshot: the wall-clock time it was taken survives encoding (
 }
 
 }  // namespace
-TEST_CASE("a snapshot of a stream made again since is refused; one that does not know is not") {
+TEST_CASE("a snapshot of a stream made again since is refused, one that does not know is not") {
   CHECK(incarnationProblem(0, 123).empty());  // a head written before heads knew
   CHECK(incarnationProblem(123, 123).empty());
   CHECK_THAT(incarnationProblem(123, 456), Catch::Contains("made again since"));
