@@ -44,14 +44,14 @@ std::optional<StoredHead> decodeHead(std::string_view bytes) {
       readField(body, "format", head.format) && readField(body, "slot", head.slot) &&
       readField(body, "transfer", head.transfer) && readField(body, "pieces", head.pieces) &&
       readField(body, "streamSequence", head.stream_sequence) &&
-      readField(body, "bytes", head.bytes) && readField(body, "takenUnixMs", head.taken_unix_ms);
+      readField(body, "bytes", head.bytes) && readField(body, "takenUnixMs", head.taken_unix_ms) &&
+      readField(body, "streamCreatedNs", head.stream_created_ns);
   if (!complete || head.slot > 1 || head.pieces == 0) return std::nullopt;
-  (void)readField(body, "streamCreatedNs", head.stream_created_ns);  // optional: 0 if absent
   return head;
 }
 
 std::string incarnationProblem(std::int64_t covered_ns, std::int64_t created_ns) {
-  if (covered_ns == 0 || covered_ns == created_ns) return {};
+  if (covered_ns == created_ns) return {};
   return "it covers the stream made at " + std::to_string(covered_ns) +
          " ns, but this one was made at " + std::to_string(created_ns) +
          " ns (deleted and made again since)";

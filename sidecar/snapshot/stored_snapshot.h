@@ -29,7 +29,7 @@ struct StoredHead {
   std::uint64_t stream_sequence = 0;  // the last stream sequence the snapshot covers
   std::uint64_t bytes = 0;            // the encoded snapshot's size
   std::int64_t taken_unix_ms = 0;
-  std::int64_t stream_created_ns = 0;  // when the stream it covers was made; 0: not known
+  std::int64_t stream_created_ns = 0;  // when the stream it covers was made
 };
 
 [[nodiscard]] std::string headKey(std::string_view group);
@@ -49,7 +49,7 @@ struct StoredHead {
                                           std::uint64_t last);
 // Why a snapshot of the stream made at `covered_ns` cannot seed a consumer of the one made at
 // `created_ns` (deleted and made again since: its sequences number other events); empty when
-// it can, or when the snapshot does not know (0).
+// it can.
 [[nodiscard]] std::string incarnationProblem(std::int64_t covered_ns, std::int64_t created_ns);
 
 // Ages `image` by `gap_ms` (the wall-clock time between taking and restoring it; a negative

@@ -307,7 +307,8 @@ TEST_CASE("state snapshots: one of another format is refused and counted",
                      {"pieces", 1},
                      {"streamSequence", before.sent},
                      {"bytes", 10},
-                     {"takenUnixMs", 1}};
+                     {"takenUnixMs", 1},
+                     {"streamCreatedNs", 1}};
   REQUIRE(fleet.client().request("$KV.wss_state.default.head", head.dump()));
 
   SidecarProcess fresh(snapshotOptions(js.server.url(), "w", "1s"));
