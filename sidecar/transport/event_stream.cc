@@ -6,6 +6,7 @@
 #include <chrono>
 #include <utility>
 
+#include "sidecar/transport/jetstream.h"
 #include "sidecar/transport/nats_status.h"
 #include "sidecar/transport/subject_match.h"
 
@@ -114,14 +115,8 @@ std::string_view toString(StreamProblem problem) {
 
 StreamBounds streamBounds(natsConnection* nc, const std::string& stream, std::int64_t timeout_ms) {
   StreamBounds bounds;
-  jsOptions options;
-  jsOptions_Init(&options);
-  options.Wait = std::max<std::int64_t>(timeout_ms, 1);
-  jsCtx* js = nullptr;
-  if (const natsStatus status = natsConnection_JetStream(&js, nc, &options); status != NATS_OK) {
-    bounds.error = "JetStream context: " + describeStatus(status);
-    return bounds;
-  }
+  jsCtx* js = openJetStream(nc, timeout_ms, &bounds.error);
+  if (js == nullptr) return bounds;
   jsStreamInfo* info = nullptr;
   jsErrCode code = kNoErrorCode;
   const natsStatus status = js_GetStreamInfo(&info, js, stream.c_str(), nullptr, &code);
@@ -148,13 +143,9 @@ std::int64_t ageMs(std::int64_t timestamp_ns, std::int64_t now_ns) {
 EventStream::OpenResult EventStream::open(natsConnection* nc, const StreamSpec& spec,
                                           std::vector<StreamRoute> routes,
                                           std::atomic<std::uint64_t>* handler_failures) {
-  jsOptions options;
-  jsOptions_Init(&options);
-  options.Wait = std::max<std::int64_t>(spec.timeout_ms, 1);
-  jsCtx* js = nullptr;
-  if (const natsStatus status = natsConnection_JetStream(&js, nc, &options); status != NATS_OK) {
-    return problem(StreamProblem::kFailed, "JetStream context: " + describeStatus(status));
-  }
+  std::string error;
+  jsCtx* js = openJetStream(nc, spec.timeout_ms, &error);
+  if (js == nullptr) return problem(StreamProblem::kFailed, error);
   OpenResult found = ensureStream(js, spec, routes);
   if (found.problem != StreamProblem::kNone) {
     jsCtx_Destroy(js);

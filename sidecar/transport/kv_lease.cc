@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 
+#include "sidecar/transport/jetstream.h"
 #include "sidecar/transport/nats_status.h"
 
 namespace wss::transport {
@@ -102,15 +103,8 @@ struct KvLease::Written {
 std::unique_ptr<KvLease> KvLease::open(natsConnection* nc, const std::string& bucket,
                                        std::chrono::milliseconds ttl, int replicas,
                                        std::chrono::milliseconds timeout, std::string* error) {
-  jsOptions options;
-  jsOptions_Init(&options);
-  options.Wait = std::max<std::int64_t>(timeout.count(), 1);
-  jsCtx* js = nullptr;
-  natsStatus status = natsConnection_JetStream(&js, nc, &options);
-  if (status != NATS_OK) {
-    *error = "JetStream context: " + describeStatus(status);
-    return nullptr;
-  }
+  jsCtx* js = openJetStream(nc, timeout.count(), error);
+  if (js == nullptr) return nullptr;
   const std::optional<int> existing = existingReplicas(js, bucket, error);
   if (!existing) {
     jsCtx_Destroy(js);
@@ -125,7 +119,7 @@ std::unique_ptr<KvLease> KvLease::open(natsConnection* nc, const std::string& bu
   kvStore* kv = nullptr;
   // Create is also the bind: cnats updates an existing bucket of the same configuration and
   // refuses one that differs, so a bucket made with another ttl is never used unknowingly.
-  status = js_CreateKeyValue(&kv, js, &config);
+  const natsStatus status = js_CreateKeyValue(&kv, js, &config);
   if (status != NATS_OK) {
     *error = bucketError(bucket, status);
     jsCtx_Destroy(js);

@@ -4,6 +4,7 @@
 #include <climits>
 #include <utility>
 
+#include "sidecar/transport/jetstream.h"
 #include "sidecar/transport/nats_status.h"
 
 namespace wss::transport {
@@ -22,18 +23,11 @@ std::unique_ptr<KvSnapshotStore> KvSnapshotStore::open(natsConnection* nc,
                                                        const std::string& bucket,
                                                        std::chrono::milliseconds timeout,
                                                        std::string* error) {
-  jsOptions options;
-  jsOptions_Init(&options);
-  options.Wait = std::max<std::int64_t>(timeout.count(), 1);
-  jsCtx* js = nullptr;
-  natsStatus status = natsConnection_JetStream(&js, nc, &options);
-  if (status != NATS_OK) {
-    *error = "JetStream context: " + describeStatus(status);
-    return nullptr;
-  }
+  jsCtx* js = openJetStream(nc, timeout.count(), error);
+  if (js == nullptr) return nullptr;
   kvStore* kv = nullptr;
   // Bind first: a bucket made by hand (other replicas, other limits) is used as it is.
-  status = js_KeyValue(&kv, js, bucket.c_str());
+  natsStatus status = js_KeyValue(&kv, js, bucket.c_str());
   if (status == NATS_NOT_FOUND) {
     kvConfig config;
     kvConfig_Init(&config);
